@@ -1,0 +1,19 @@
+/* drift.h: the one public header of drift's engine (libdrift_core).
+ *
+ * The engine knows tensors and models, never audio files, pixels or plugin
+ * hosts. Include this header and nothing else from core/. */
+#ifndef DRIFT_H
+#define DRIFT_H
+
+#include "status.h"
+#include "rng.h"
+#include "arena.h"
+#include "tensor.h"
+#include "graph.h"
+#include "threads.h"
+#include "blas.h"
+#include "fileio.h"
+
+#define DRIFT_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,210 @@
+/* graph.c: recording, backward and memory of a computation (see graph.h). */
+#include "graph.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct drift_graph {
+    drift_arena arena;
+    drift_node *nodes;
+    size_t n_nodes, cap_nodes;
+    float *scratch[2];
+    size_t scratch_cap[2];
+    size_t extra_allocs; /* node table and scratch growth */
+    bool grad_enabled;
+    drift_status status;
+    char error[512];
+};
+
+drift_graph *drift_graph_create(void)
+{
+    drift_graph *g = calloc(1, sizeof *g);
+    if (!g) {
+        drift_fail(DRIFT_ERR_NOMEM, "out of memory creating a graph");
+        return NULL;
+    }
+    drift_arena_init(&g->arena);
+    g->grad_enabled = true;
+    return g;
+}
+
+void drift_graph_free(drift_graph *g)
+{
+    if (!g)
+        return;
+    drift_arena_free(&g->arena);
+    free(g->nodes);
+    free(g->scratch[0]);
+    free(g->scratch[1]);
+    free(g);
+}
+
+void drift_graph_reset(drift_graph *g)
+{
+    drift_arena_reset(&g->arena);
+    g->n_nodes = 0;
+    g->status = DRIFT_OK;
+    g->error[0] = '\0';
+}
+
+void drift_graph_set_grad(drift_graph *g, bool enabled) { g->grad_enabled = enabled; }
+bool drift_graph_grad_enabled(const drift_graph *g) { return g->grad_enabled; }
+drift_status drift_graph_status(const drift_graph *g) { return g->status; }
+const char *drift_graph_error(const drift_graph *g) { return g->error; }
+
+drift_status drift_graph_fail(drift_graph *g, drift_status s, const char *fmt, ...)
+{
+    if (g->status != DRIFT_OK)
+        return g->status; /* keep the first, root-cause error */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->error, sizeof g->error, fmt, ap);
+    va_end(ap);
+    g->status = s;
+    return drift_fail(s, "%s", g->error);
+}
+
+void *drift_graph_alloc(drift_graph *g, size_t bytes)
+{
+    void *p = drift_arena_alloc(&g->arena, bytes);
+    if (!p)
+        drift_graph_fail(g, DRIFT_ERR_NOMEM, "out of memory: %zu bytes for a graph", bytes);
+    return p;
+}
+
+static drift_tensor *new_tensor(drift_graph *g, int ndim, const int *shape)
+{
+    if (g->status != DRIFT_OK)
+        return NULL;
+    drift_tensor *t = drift_graph_alloc(g, sizeof *t);
+    if (!t)
+        return NULL;
+    memset(t, 0, sizeof *t);
+    if (!drift_tensor_set_shape(t, ndim, shape)) {
+        drift_graph_fail(g, DRIFT_ERR_SHAPE, "invalid tensor shape (%d dims)", ndim);
+        return NULL;
+    }
+    return t;
+}
+
+drift_tensor *drift_graph_tensor(drift_graph *g, int ndim, const int *shape)
+{
+    drift_tensor *t = new_tensor(g, ndim, shape);
+    if (t && !(t->data = drift_graph_alloc(g, t->numel * sizeof(float))))
+        return NULL;
+    return t;
+}
+
+drift_tensor *drift_graph_zeros(drift_graph *g, int ndim, const int *shape)
+{
+    drift_tensor *t = drift_graph_tensor(g, ndim, shape);
+    if (t)
+        memset(t->data, 0, t->numel * sizeof(float));
+    return t;
+}
+
+drift_tensor *drift_graph_wrap(drift_graph *g, float *data, int ndim, const int *shape)
+{
+    drift_tensor *t = new_tensor(g, ndim, shape);
+    if (t)
+        t->data = data;
+    return t;
+}
+
+float *drift_graph_scratch(drift_graph *g, int slot, size_t floats)
+{
+    if (slot < 0 || slot > 1) {
+        drift_graph_fail(g, DRIFT_ERR_ARG, "scratch slot %d does not exist", slot);
+        return NULL;
+    }
+    if (floats > g->scratch_cap[slot]) {
+        free(g->scratch[slot]);
+        void *p = NULL;
+        if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) {
+            g->scratch[slot] = NULL;
+            g->scratch_cap[slot] = 0;
+            drift_graph_fail(g, DRIFT_ERR_NOMEM, "out of memory: %zu floats of scratch", floats);
+            return NULL;
+        }
+        g->scratch[slot] = p;
+        g->scratch_cap[slot] = floats;
+        g->extra_allocs++;
+    }
+    return g->scratch[slot];
+}
+
+drift_node *drift_graph_record(drift_graph *g, drift_backward_fn backward, drift_tensor *out,
+                               int n_in, drift_tensor *const *in)
+{
+    if (!g->grad_enabled || g->status != DRIFT_OK || n_in > DRIFT_NODE_MAX_IN)
+        return NULL;
+    bool any = false;
+    for (int i = 0; i < n_in; i++)
+        any |= drift_tensor_needs_grad(in[i]);
+    if (!any)
+        return NULL;
+    if (g->n_nodes == g->cap_nodes) {
+        size_t cap = g->cap_nodes ? 2 * g->cap_nodes : 256;
+        drift_node *nodes = realloc(g->nodes, cap * sizeof *nodes);
+        if (!nodes) {
+            drift_graph_fail(g, DRIFT_ERR_NOMEM, "out of memory recording a graph");
+            return NULL;
+        }
+        g->nodes = nodes;
+        g->cap_nodes = cap;
+        g->extra_allocs++;
+    }
+    drift_node *node = &g->nodes[g->n_nodes++];
+    memset(node, 0, sizeof *node);
+    node->backward = backward;
+    node->out = out;
+    node->n_in = n_in;
+    for (int i = 0; i < n_in; i++)
+        node->in[i] = in[i];
+    out->flags |= DRIFT_T_NEEDS_GRAD;
+    return node;
+}
+
+float *drift_grad(drift_graph *g, drift_tensor *t)
+{
+    if (!drift_tensor_needs_grad(t))
+        return NULL;
+    if (!t->grad)
+        t->grad = drift_arena_calloc(&g->arena, t->numel * sizeof(float));
+    if (!t->grad)
+        drift_graph_fail(g, DRIFT_ERR_NOMEM, "out of memory for a gradient");
+    return t->grad;
+}
+
+drift_status drift_graph_backward(drift_graph *g, drift_tensor *loss)
+{
+    if (g->status != DRIFT_OK)
+        return g->status;
+    if (!loss || loss->numel != 1)
+        return drift_graph_fail(g, DRIFT_ERR_SHAPE, "backward needs a scalar loss");
+    float *seed = drift_grad(g, loss);
+    if (!seed)
+        return drift_graph_fail(g, DRIFT_ERR_ARG, "the loss does not depend on anything trainable");
+    seed[0] += 1.0f;
+    for (size_t i = g->n_nodes; i-- > 0;) {
+        drift_node *node = &g->nodes[i];
+        if (!node->out->grad)
+            continue; /* nothing downstream used this output */
+        node->backward(g, node);
+        if (g->status != DRIFT_OK)
+            return g->status;
+    }
+    return DRIFT_OK;
+}
+
+size_t drift_graph_peak_bytes(const drift_graph *g)
+{
+    return g->arena.high_water + (g->scratch_cap[0] + g->scratch_cap[1]) * sizeof(float);
+}
+
+size_t drift_graph_system_allocs(const drift_graph *g)
+{
+    return g->arena.system_allocs + g->extra_allocs;
+}
