@@ -188,6 +188,15 @@ drift_status drift_graph_backward(drift_graph *g, drift_tensor *loss)
     if (!seed)
         return drift_graph_fail(g, DRIFT_ERR_ARG, "the loss does not depend on anything trainable");
     seed[0] += 1.0f;
+    return drift_graph_backward_from(g, loss);
+}
+
+drift_status drift_graph_backward_from(drift_graph *g, drift_tensor *out)
+{
+    if (g->status != DRIFT_OK)
+        return g->status;
+    if (!out || !out->grad)
+        return drift_graph_fail(g, DRIFT_ERR_ARG, "backward needs an output with a gradient");
     for (size_t i = g->n_nodes; i-- > 0;) {
         drift_node *node = &g->nodes[i];
         if (!node->out->grad)

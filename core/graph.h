@@ -79,6 +79,10 @@ float *drift_grad(drift_graph *g, drift_tensor *t);
  * recorded node backwards. Parameter gradients accumulate. */
 drift_status drift_graph_backward(drift_graph *g, drift_tensor *loss);
 
+/* Runs every recorded node backwards from an output whose gradient the
+ * caller has already filled in (drift_grad(g, out) then write into it). */
+drift_status drift_graph_backward_from(drift_graph *g, drift_tensor *out);
+
 /* Bytes the arena handed out at most, and how many system allocations the
  * graph has made in total (arena blocks, node table, scratch). */
 size_t drift_graph_peak_bytes(const drift_graph *g);
