@@ -1,0 +1,1 @@
+drift_bench(bench_gemm drift_core)
