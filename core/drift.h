@@ -13,6 +13,17 @@
 #include "threads.h"
 #include "blas.h"
 #include "fileio.h"
+#include "op_conv.h"
+#include "op_linear.h"
+#include "op_shape.h"
+#include "op_elem.h"
+#include "op_norm.h"
+#include "op_attn.h"
+#include "op_embed.h"
+#include "op_loss.h"
+#include "params.h"
+#include "optim.h"
+#include "unet.h"
 
 #define DRIFT_VERSION "0.1.0"
 

@@ -1,0 +1,1 @@
+drift_test(test_unet drift_core)
