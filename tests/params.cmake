@@ -1,0 +1,2 @@
+# Tests of parameter sets, the optimiser and safetensors checkpoints.
+drift_test(test_params_optim drift_core)
