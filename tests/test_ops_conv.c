@@ -60,64 +60,82 @@ static bool same_dims(const drift_tensor *t, const golden_tensor *ref)
     return true;
 }
 
+/* Checks data against scale * ref over the whole tensor. */
 static void compare(const char *c, const char *what, const drift_tensor *t, const float *data,
-                    const golden_tensor *ref)
+                    const golden_tensor *ref, float scale)
 {
     CHECK(same_dims(t, ref), "%s: %s shape", c, what);
     if (!same_dims(t, ref) || !data)
         return;
-    double err = rel_error(data, ref->data, ref->n, 1e-6);
-    CHECK(err <= GOLDEN_TOL, "%s: %s rel error %.3g", c, what, err);
+    float *want = malloc(ref->n * sizeof(float));
+    for (size_t i = 0; i < ref->n; i++)
+        want[i] = scale * ref->data[i];
+    double err = rel_error(data, want, ref->n, 1e-6);
+    CHECK(err <= GOLDEN_TOL, "%s: %s rel error %.3g (x%g)", c, what, err, scale);
+    free(want);
 }
 
-/* Runs case c: inputs x, w and (if stored) b; grad_mask bit i says whether
- * input i needs a gradient. Checks y, then every requested gradient, and
- * that inputs without one got none. */
+/* Inputs x, w and (if stored) b of case c, wrapped; bit i of grad_mask
+ * says whether input i needs a gradient. With `seeded`, gradient buffers
+ * start as the reference gradients (to check that backward adds). */
+static void wrap_inputs(drift_graph *g, const golden_file *gf, const char *c, unsigned grad_mask,
+                        bool seeded, drift_tensor **in, float **seed)
+{
+    static const char *keys[3] = {"x", "w", "b"}, *gkeys[3] = {"gx", "gw", "gb"};
+    for (int i = 0; i < 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.%s", c, keys[i]);
+        const golden_tensor *ref = find(gf, name);
+        in[i] = ref ? drift_graph_wrap(g, ref->data, ref->ndim, ref->dims) : NULL;
+        seed[i] = NULL;
+        if (!in[i] || !(grad_mask & (1u << i)))
+            continue;
+        in[i]->flags |= DRIFT_T_NEEDS_GRAD;
+        const golden_tensor *gref = seeded ? need(gf, c, gkeys[i]) : NULL;
+        if (gref && gref->n == in[i]->numel) {
+            in[i]->grad = seed[i] = malloc(gref->n * sizeof(float));
+            memcpy(seed[i], gref->data, gref->n * sizeof(float));
+        }
+    }
+}
+
+/* Runs case c three times: gradients off, on from zero, on from the
+ * reference gradients. Checks y, every requested gradient, and that
+ * inputs without one got none. */
 static void golden_case(const golden_file *gf, const char *c, golden_op op, unsigned grad_mask)
 {
-    static const char *keys[3] = {"x", "w", "b"};
+    static const char *gkeys[3] = {"gx", "gw", "gb"};
     const golden_tensor *args = need(gf, c, "args"), *gy = need(gf, c, "gy");
     const golden_tensor *y_ref = need(gf, c, "y");
     if (!args || !gy || !y_ref)
         return;
     drift_graph *g = drift_graph_create();
-    for (int pass = 0; pass < 2; pass++) { /* 0: gradients off, 1: on */
+    for (int pass = 0; pass < 3; pass++) {
         drift_graph_reset(g);
-        drift_graph_set_grad(g, pass == 1);
-        drift_tensor *in[3] = {NULL, NULL, NULL};
-        for (int i = 0; i < 3; i++) {
-            char name[64];
-            snprintf(name, sizeof name, "%s.%s", c, keys[i]);
-            const golden_tensor *ref = find(gf, name);
-            if (!ref)
-                continue;
-            in[i] = drift_graph_wrap(g, ref->data, ref->ndim, ref->dims);
-            if (grad_mask & (1u << i))
-                in[i]->flags |= DRIFT_T_NEEDS_GRAD;
-        }
+        drift_graph_set_grad(g, pass > 0);
+        drift_tensor *in[3];
+        float *seed[3];
+        wrap_inputs(g, gf, c, grad_mask, pass == 2, in, seed);
         drift_tensor *y = op(g, in, args->data);
         CHECK(y && drift_graph_status(g) == DRIFT_OK, "%s: %s", c, drift_graph_error(g));
-        if (!y)
-            continue;
-        compare(c, pass ? "output (grad on)" : "output (grad off)", y, y->data, y_ref);
-        if (pass == 0)
-            continue;
-        float *go = drift_grad(g, y);
-        CHECK(go != NULL, "%s: output needs a gradient", c);
-        if (!go)
-            continue;
-        memcpy(go, gy->data, gy->n * sizeof(float));
-        CHECK(drift_graph_backward_from(g, y) == DRIFT_OK, "%s backward: %s", c, drift_graph_error(g));
-        for (int i = 0; i < 3; i++) {
-            if (!in[i])
-                continue;
-            char key[8];
-            snprintf(key, sizeof key, "g%s", keys[i]);
-            if (grad_mask & (1u << i))
-                compare(c, key, in[i], in[i]->grad, need(gf, c, key));
-            else
-                CHECK(in[i]->grad == NULL, "%s: %s computed without being asked", c, key);
+        float *go = y && pass > 0 ? drift_grad(g, y) : NULL;
+        if (y)
+            compare(c, pass ? "output (grad on)" : "output (grad off)", y, y->data, y_ref, 1);
+        CHECK(pass == 0 || go != NULL, "%s: output needs a gradient", c);
+        if (go) {
+            memcpy(go, gy->data, gy->n * sizeof(float));
+            CHECK(drift_graph_backward_from(g, y) == DRIFT_OK, "%s backward: %s", c,
+                  drift_graph_error(g));
+            for (int i = 0; i < 3; i++) {
+                if (in[i] && (grad_mask & (1u << i)))
+                    compare(c, gkeys[i], in[i], in[i]->grad, need(gf, c, gkeys[i]),
+                            pass == 2 ? 2.0f : 1.0f);
+                else if (in[i])
+                    CHECK(in[i]->grad == NULL, "%s: %s computed without being asked", c, gkeys[i]);
+            }
         }
+        for (int i = 0; i < 3; i++)
+            free(seed[i]);
     }
     drift_graph_free(g);
 }

@@ -65,8 +65,9 @@ static const golden_tensor *need(const golden_file *gf, const char *c, const cha
     return golden_get(gf, name);
 }
 
+/* Checks data against scale * ref over the whole tensor. */
 static void compare(const char *c, const char *what, const drift_tensor *t, const float *data,
-                    const golden_tensor *ref)
+                    const golden_tensor *ref, float scale)
 {
     bool dims = t && ref && t->ndim == ref->ndim;
     for (int d = 0; dims && d < t->ndim; d++)
@@ -74,38 +75,57 @@ static void compare(const char *c, const char *what, const drift_tensor *t, cons
     CHECK(dims, "%s: %s shape", c, what);
     if (!dims || !data)
         return;
-    double err = rel_error(data, ref->data, ref->n, 1e-6);
-    CHECK(err <= GOLDEN_TOL, "%s: %s rel error %.3g", c, what, err);
+    float *want = malloc(ref->n * sizeof(float));
+    for (size_t i = 0; i < ref->n; i++)
+        want[i] = scale * ref->data[i];
+    double err = rel_error(data, want, ref->n, 1e-6);
+    CHECK(err <= GOLDEN_TOL, "%s: %s rel error %.3g (x%g)", c, what, err, scale);
+    free(want);
 }
 
-/* Case c with inputs "x" and, for concat, "w"; all inputs need gradients. */
+/* Case c with inputs "x" and, for concat, "w"; all inputs need gradients.
+ * Run twice: gradients from zero, then starting from the reference
+ * gradients (backward must add: twice the reference). */
 static void golden_case(const golden_file *gf, const char *c, golden_op op, int n_in)
 {
     static const char *keys[2] = {"x", "w"}, *gkeys[2] = {"gx", "gw"};
     const golden_tensor *args = need(gf, c, "args"), *gy = need(gf, c, "gy");
-    const golden_tensor *y_ref = need(gf, c, "y"), *ref[2] = {NULL, NULL};
-    for (int i = 0; i < n_in; i++)
-        ref[i] = need(gf, c, keys[i]);
-    if (!args || !gy || !y_ref || !ref[0] || (n_in == 2 && !ref[1]))
-        return;
-    drift_graph *g = drift_graph_create();
-    drift_tensor *in[2] = {NULL, NULL};
+    const golden_tensor *y_ref = need(gf, c, "y"), *ref[2] = {NULL, NULL}, *gref[2] = {NULL, NULL};
     for (int i = 0; i < n_in; i++) {
-        in[i] = drift_graph_wrap(g, ref[i]->data, ref[i]->ndim, ref[i]->dims);
-        in[i]->flags |= DRIFT_T_NEEDS_GRAD;
+        ref[i] = need(gf, c, keys[i]);
+        gref[i] = need(gf, c, gkeys[i]);
+        if (!ref[i] || !gref[i] || ref[i]->n != gref[i]->n)
+            return;
     }
-    drift_tensor *y = op(g, in, args);
-    CHECK(y && drift_graph_status(g) == DRIFT_OK, "%s: %s", c, drift_graph_error(g));
-    float *go = y ? drift_grad(g, y) : NULL;
-    CHECK(go != NULL, "%s: output needs a gradient", c);
-    if (go) {
-        compare(c, "output", y, y->data, y_ref);
-        memcpy(go, gy->data, gy->n * sizeof(float));
-        CHECK(drift_graph_backward_from(g, y) == DRIFT_OK, "%s: %s", c, drift_graph_error(g));
+    if (!args || !gy || !y_ref)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        drift_graph *g = drift_graph_create();
+        drift_tensor *in[2] = {NULL, NULL};
+        float *seed[2] = {NULL, NULL};
+        for (int i = 0; i < n_in; i++) {
+            in[i] = drift_graph_wrap(g, ref[i]->data, ref[i]->ndim, ref[i]->dims);
+            in[i]->flags |= DRIFT_T_NEEDS_GRAD;
+            if (pass == 1) {
+                in[i]->grad = seed[i] = malloc(gref[i]->n * sizeof(float));
+                memcpy(seed[i], gref[i]->data, gref[i]->n * sizeof(float));
+            }
+        }
+        drift_tensor *y = op(g, in, args);
+        CHECK(y && drift_graph_status(g) == DRIFT_OK, "%s: %s", c, drift_graph_error(g));
+        float *go = y ? drift_grad(g, y) : NULL;
+        CHECK(go != NULL, "%s: output needs a gradient", c);
+        if (go) {
+            compare(c, "output", y, y->data, y_ref, 1);
+            memcpy(go, gy->data, gy->n * sizeof(float));
+            CHECK(drift_graph_backward_from(g, y) == DRIFT_OK, "%s: %s", c, drift_graph_error(g));
+            for (int i = 0; i < n_in; i++)
+                compare(c, gkeys[i], in[i], in[i]->grad, gref[i], pass ? 2.0f : 1.0f);
+        }
         for (int i = 0; i < n_in; i++)
-            compare(c, gkeys[i], in[i], in[i]->grad, need(gf, c, gkeys[i]));
+            free(seed[i]);
+        drift_graph_free(g);
     }
-    drift_graph_free(g);
 }
 
 static void test_golden(void)
