@@ -1,0 +1,383 @@
+/* test_ops_norm_attn.c: group normalisation and multi-head attention:
+ * gradients by finite differences, outputs and gradients against PyTorch
+ * (golden file tests/golden/ops_rest.bin), key masks, errors on bad
+ * arguments, and equal results on 1 and 2 threads. */
+#include "drift.h"
+#include "gradcheck.h"
+#include "op_attn.h"
+#include "op_norm.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Finite differences with float32 forward passes. Rounding the outputs
+ * (|y| up to ~4, ~100 of them) puts noise of about 5e-5 on each central
+ * difference at eps = 3e-2 (it shrinks as 1/eps: measured), i.e. up to
+ * ~5e-3 relative to the floor for the smallest gradients. Group norm's
+ * gradients are small (the normalisation projects most of them away) and
+ * need eps = 3e-2 to stay clear of that noise; attention's agree at 1e-2.
+ * Correct gradients measure below 1.5e-3; a wrong one is off by O(0.1-1). */
+#define FD_EPS_NORM 3e-2
+#define FD_EPS_ATTN 1e-2
+#define FD_TOL 5e-3
+#define FD_FLOOR 1e-2
+#define GOLDEN_TOL 1e-4
+
+static bool light(void) { return getenv("DRIFT_TEST_LIGHT") != NULL; }
+
+static float *randn(size_t n, uint64_t stream, float scale, float shift)
+{
+    float *x = malloc(n * sizeof *x);
+    drift_rng r;
+    drift_rng_init(&r, 4048, stream);
+    drift_rng_normal(&r, x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = x[i] * scale + shift;
+    return x;
+}
+
+static gradcheck_input input(int ndim, const int *shape, float *data, bool differentiable)
+{
+    gradcheck_input in = {ndim, {1, 1, 1, 1}, data, differentiable};
+    for (int i = 0; i < ndim; i++)
+        in.shape[i] = shape[i];
+    return in;
+}
+
+static size_t numel(const gradcheck_input *in)
+{
+    size_t n = 1;
+    for (int d = 0; d < in->ndim; d++)
+        n *= (size_t)in->shape[d];
+    return n;
+}
+
+/* ---- running an operator once: forward, seeded backward, copies ------- */
+
+typedef struct {
+    float *out;
+    size_t out_n;
+    float *grad[4];
+} op_result;
+
+static void result_free(op_result *r)
+{
+    free(r->out);
+    for (int i = 0; i < 4; i++)
+        free(r->grad[i]);
+    memset(r, 0, sizeof *r);
+}
+
+/* Runs f on copies of the inputs; the output's gradient is gy (or fixed
+ * random values if gy is NULL). Returns false if the operator failed. */
+static bool run_op(gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *in, const float *gy,
+                   op_result *res)
+{
+    memset(res, 0, sizeof *res);
+    drift_graph *g = drift_graph_create();
+    drift_tensor *t[4];
+    float *copies[4];
+    for (int i = 0; i < n_in; i++) {
+        size_t n = numel(&in[i]);
+        copies[i] = malloc(n * sizeof(float));
+        memcpy(copies[i], in[i].data, n * sizeof(float));
+        t[i] = drift_graph_wrap(g, copies[i], in[i].ndim, in[i].shape);
+        if (in[i].differentiable) {
+            res->grad[i] = calloc(n, sizeof(float));
+            t[i]->grad = res->grad[i];
+            t[i]->flags |= DRIFT_T_NEEDS_GRAD | DRIFT_T_PARAM;
+        }
+    }
+    drift_tensor *out = f(g, t, ctx);
+    if (out) {
+        res->out_n = out->numel;
+        res->out = malloc(out->numel * sizeof(float));
+        memcpy(res->out, out->data, out->numel * sizeof(float));
+        float *go = drift_grad(g, out);
+        if (go && gy)
+            memcpy(go, gy, out->numel * sizeof(float));
+        else if (go) {
+            drift_rng r;
+            drift_rng_init(&r, 77, 0);
+            drift_rng_normal(&r, go, out->numel);
+        }
+        if (go)
+            drift_graph_backward_from(g, out);
+    }
+    bool ok = drift_graph_status(g) == DRIFT_OK;
+    if (!ok)
+        fprintf(stderr, "operator failed: %s\n", drift_graph_error(g));
+    drift_graph_free(g);
+    for (int i = 0; i < n_in; i++)
+        free(copies[i]);
+    return ok;
+}
+
+/* ---- golden comparison against PyTorch -------------------------------- */
+
+typedef struct {
+    const char *value; /* golden name of the input */
+    const char *grad;  /* golden name of its gradient, NULL if none */
+} golden_arg;
+
+static void golden_check(const golden_file *gf, const char *op, gradcheck_fn f, void *ctx, int n_in,
+                         const golden_arg *args)
+{
+    char name[64];
+    gradcheck_input in[4];
+    for (int i = 0; i < n_in; i++) {
+        const golden_tensor *gt = golden_get(gf, args[i].value);
+        if (!gt)
+            return;
+        in[i] = input(gt->ndim, gt->dims, gt->data, args[i].grad != NULL);
+    }
+    snprintf(name, sizeof name, "%s.gy", op);
+    const golden_tensor *gy = golden_get(gf, name);
+    snprintf(name, sizeof name, "%s.out", op);
+    const golden_tensor *want = golden_get(gf, name);
+    op_result r;
+    bool ok = gy && want && run_op(f, ctx, n_in, in, gy->data, &r);
+    CHECK(ok, "%s ran", op);
+    if (!ok)
+        return;
+    CHECK(r.out_n == want->n, "%s: %zu outputs, torch has %zu", op, r.out_n, want->n);
+    if (r.out_n == want->n) {
+        double err = rel_error(r.out, want->data, want->n, 1e-6);
+        CHECK(err <= GOLDEN_TOL, "%s: output differs from torch by %g", op, err);
+    }
+    for (int i = 0; i < n_in; i++) {
+        const golden_tensor *gw = args[i].grad ? golden_get(gf, args[i].grad) : NULL;
+        if (!gw)
+            continue;
+        double err = rel_error(r.grad[i], gw->data, gw->n, 1e-6);
+        CHECK(err <= GOLDEN_TOL, "%s: gradient %s differs from torch by %g", op, args[i].grad, err);
+    }
+    result_free(&r);
+}
+
+/* ---- 1 and 2 threads give identical bits ------------------------------ */
+
+static void thread_check(const char *op, gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *in)
+{
+    op_result r1, r2;
+    drift_set_threads(1);
+    bool ok1 = run_op(f, ctx, n_in, in, NULL, &r1);
+    drift_set_threads(2);
+    bool ok2 = run_op(f, ctx, n_in, in, NULL, &r2);
+    CHECK(ok1 && ok2, "%s ran on 1 and 2 threads", op);
+    if (ok1 && ok2) {
+        CHECK(r1.out_n == r2.out_n && memcmp(r1.out, r2.out, r1.out_n * sizeof(float)) == 0,
+              "%s: output differs between 1 and 2 threads", op);
+        for (int i = 0; i < n_in; i++)
+            if (r1.grad[i])
+                CHECK(memcmp(r1.grad[i], r2.grad[i], numel(&in[i]) * sizeof(float)) == 0,
+                      "%s: gradient of input %d differs between 1 and 2 threads", op, i);
+    }
+    result_free(&r1);
+    result_free(&r2);
+}
+
+/* ---- the operators under test ----------------------------------------- */
+
+typedef struct {
+    int groups;
+    bool gamma, beta; /* in[1] is gamma if present, then beta */
+} gn_ctx;
+
+static drift_tensor *op_group_norm(drift_graph *g, drift_tensor **in, void *ctx)
+{
+    const gn_ctx *c = ctx;
+    drift_tensor *gamma = c->gamma ? in[1] : NULL, *beta = c->beta ? in[c->gamma ? 2 : 1] : NULL;
+    return drift_group_norm(g, in[0], gamma, beta, c->groups, 1e-5f);
+}
+
+typedef struct {
+    int heads;
+    bool self;   /* q = k = v = in[0] */
+    bool masked; /* the last input is the key mask */
+} attn_ctx;
+
+static drift_tensor *op_attention(drift_graph *g, drift_tensor **in, void *ctx)
+{
+    const attn_ctx *c = ctx;
+    int n_qkv = c->self ? 1 : 3;
+    drift_tensor *mask = c->masked ? in[n_qkv] : NULL;
+    if (c->self)
+        return drift_attention(g, in[0], in[0], in[0], c->heads, mask);
+    return drift_attention(g, in[0], in[1], in[2], c->heads, mask);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void check_grad(const char *name, gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *in,
+                       double eps)
+{
+    double err = gradcheck(name, f, ctx, n_in, in, eps, 150, FD_FLOOR, FD_TOL);
+    CHECK(err <= FD_TOL, "gradcheck %s: worst relative error %g", name, err);
+}
+
+static void test_group_norm_gradients(void)
+{
+    int s1[3] = {2, 6, 7}, s2[4] = {2, 4, 3, 5}, c6[1] = {6}, c4[1] = {4};
+    float *x = randn(210, 1, 1.5f, 3.0f), *gamma = randn(6, 2, 0.5f, 1.0f), *beta = randn(6, 3, 1, 0);
+    char name[64];
+    int groups[4] = {1, 2, 3, 6};
+    for (int i = 0; i < 4; i++) {
+        gn_ctx c = {groups[i], true, true};
+        gradcheck_input in[3] = {input(3, s1, x, true), input(1, c6, gamma, true), input(1, c6, beta, true)};
+        snprintf(name, sizeof name, "group_norm 1-D, %d groups", groups[i]);
+        check_grad(name, op_group_norm, &c, 3, in, FD_EPS_NORM);
+    }
+    gn_ctx c2 = {2, true, true};
+    gradcheck_input in2[3] = {input(4, s2, x, true), input(1, c4, gamma, true), input(1, c4, beta, true)};
+    check_grad("group_norm 2-D, 2 groups", op_group_norm, &c2, 3, in2, FD_EPS_NORM);
+    gn_ctx c4g = {4, false, false};
+    check_grad("group_norm 2-D, 4 groups, no affine", op_group_norm, &c4g, 1, in2, FD_EPS_NORM);
+    gn_ctx cg = {2, true, false};
+    check_grad("group_norm 2-D, gamma only", op_group_norm, &cg, 2, in2, FD_EPS_NORM);
+    gn_ctx cb = {1, false, true};
+    gradcheck_input xb[2] = {in2[0], in2[2]};
+    check_grad("group_norm 2-D, beta only", op_group_norm, &cb, 2, xb, FD_EPS_NORM);
+    free(x);
+    free(gamma);
+    free(beta);
+}
+
+static void test_attention_gradients(void)
+{
+    int sq[3] = {3, 4, 8}, sk[3] = {3, 6, 8}, sm[2] = {3, 6};
+    float *q = randn(96, 10, 1, 0), *k = randn(144, 11, 1, 0), *v = randn(144, 12, 1, 0);
+    /* Sample 0 attends to every key, sample 1 to some, sample 2 to none. */
+    float mask[18] = {1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+    gradcheck_input in[4] = {input(3, sq, q, true), input(3, sk, k, true), input(3, sk, v, true),
+                             input(2, sm, mask, false)};
+    attn_ctx one = {1, false, false}, four = {4, false, false}, four_masked = {4, false, true},
+             two_masked = {2, false, true}, self = {2, true, false};
+    check_grad("attention 1 head", op_attention, &one, 3, in, FD_EPS_ATTN);
+    check_grad("attention 4 heads", op_attention, &four, 3, in, FD_EPS_ATTN);
+    check_grad("attention 4 heads, key mask", op_attention, &four_masked, 4, in, FD_EPS_ATTN);
+    check_grad("attention 2 heads, key mask", op_attention, &two_masked, 4, in, FD_EPS_ATTN);
+    check_grad("self-attention 2 heads", op_attention, &self, 1, in, FD_EPS_ATTN);
+
+    /* A sample with every key masked gives zeros and no gradient; masked
+     * keys and values get no gradient; a masked value does not matter. */
+    op_result r, r2;
+    bool ok = run_op(op_attention, &four_masked, 4, in, NULL, &r);
+    CHECK(ok, "masked attention ran");
+    v[6 * 8 + 3 * 8 + 2] += 5.0f; /* sample 1, key 3 (masked), feature 2 */
+    ok = ok && run_op(op_attention, &four_masked, 4, in, NULL, &r2);
+    if (ok) {
+        size_t zero_out = 0, zero_gq = 0, zero_gkv = 0, masked = 0;
+        for (int i = 2 * 32; i < 3 * 32; i++) {
+            zero_out += r.out[i] == 0.0f;
+            zero_gq += r.grad[0][i] == 0.0f;
+        }
+        for (int key = 0; key < 18; key++) {
+            masked += mask[key] == 0.0f;
+            for (int f = 0; mask[key] == 0.0f && f < 8; f++)
+                zero_gkv += (r.grad[1][key * 8 + f] == 0.0f) + (r.grad[2][key * 8 + f] == 0.0f);
+        }
+        CHECK(zero_out == 32, "fully masked sample: %zu of 32 outputs are zero", zero_out);
+        CHECK(zero_gq == 32, "fully masked sample: %zu of 32 query gradients are zero", zero_gq);
+        CHECK(masked == 9 && zero_gkv == 2 * 8 * masked, "masked keys: %zu of %zu k/v gradients are zero",
+              zero_gkv, 2 * 8 * masked);
+        CHECK(memcmp(r.out, r2.out, r.out_n * sizeof(float)) == 0, "a masked value changed the output");
+    }
+    result_free(&r);
+    result_free(&r2);
+    free(q);
+    free(k);
+    free(v);
+}
+
+static void test_golden(void)
+{
+    golden_file gf;
+    if (!golden_load(&gf, test_path("golden/ops_rest.bin")))
+        return;
+    gn_ctx c1 = {3, true, true}, c2 = {4, true, true};
+    golden_check(&gf, "gn1", op_group_norm, &c1, 3,
+                 (golden_arg[]){{"gn1.x", "gn1.gx"}, {"gn1.gamma", "gn1.ggamma"}, {"gn1.beta", "gn1.gbeta"}});
+    golden_check(&gf, "gn2", op_group_norm, &c2, 3,
+                 (golden_arg[]){{"gn2.x", "gn2.gx"}, {"gn2.gamma", "gn2.ggamma"}, {"gn2.beta", "gn2.gbeta"}});
+    attn_ctx a = {2, false, true};
+    golden_check(&gf, "attn", op_attention, &a, 4,
+                 (golden_arg[]){{"attn.q", "attn.gq"}, {"attn.k", "attn.gk"}, {"attn.v", "attn.gv"},
+                                {"attn.mask", NULL}});
+    golden_free(&gf);
+}
+
+/* Each bad call must fail with a message naming the operator, not crash. */
+static void expect_failure(const char *what, drift_graph *g, const drift_tensor *result, const char *op)
+{
+    CHECK(result == NULL, "%s: returned a tensor", what);
+    CHECK(drift_graph_status(g) != DRIFT_OK, "%s: status not set", what);
+    CHECK(strstr(drift_graph_error(g), op) != NULL, "%s: message '%s' does not name %s", what,
+          drift_graph_error(g), op);
+    drift_graph_reset(g);
+}
+
+static void test_bad_arguments(void)
+{
+    drift_graph *g = drift_graph_create();
+    float buf[256] = {0};
+    int x1[3] = {2, 6, 4}, c6[1] = {6}, c5[1] = {5}, flat[1] = {8};
+    int q[3] = {2, 4, 8}, k[3] = {2, 5, 8}, k_other_d[3] = {2, 5, 6}, k_other_n[3] = {1, 5, 8};
+    int m_ok[2] = {2, 5}, m_bad[2] = {2, 4}, q2[2] = {4, 8};
+#define T(nd, sh) drift_graph_wrap(g, buf, nd, sh)
+    const char *gn = "drift_group_norm", *at = "drift_attention";
+    expect_failure("groups do not divide C", g, drift_group_norm(g, T(3, x1), NULL, NULL, 4, 1e-5f), gn);
+    expect_failure("zero groups", g, drift_group_norm(g, T(3, x1), NULL, NULL, 0, 1e-5f), gn);
+    expect_failure("eps = 0", g, drift_group_norm(g, T(3, x1), NULL, NULL, 2, 0.0f), gn);
+    expect_failure("gamma size", g, drift_group_norm(g, T(3, x1), T(1, c5), NULL, 2, 1e-5f), gn);
+    expect_failure("beta size", g, drift_group_norm(g, T(3, x1), T(1, c6), T(1, c5), 2, 1e-5f), gn);
+    expect_failure("1-D x", g, drift_group_norm(g, T(1, flat), NULL, NULL, 1, 1e-5f), gn);
+    expect_failure("heads do not divide D", g, drift_attention(g, T(3, q), T(3, k), T(3, k), 3, NULL), at);
+    expect_failure("zero heads", g, drift_attention(g, T(3, q), T(3, k), T(3, k), 0, NULL), at);
+    expect_failure("2-D q", g, drift_attention(g, T(2, q2), T(3, k), T(3, k), 2, NULL), at);
+    expect_failure("k, v differ", g, drift_attention(g, T(3, q), T(3, k), T(3, q), 2, NULL), at);
+    expect_failure("D differs", g, drift_attention(g, T(3, q), T(3, k_other_d), T(3, k_other_d), 2, NULL), at);
+    expect_failure("N differs", g, drift_attention(g, T(3, q), T(3, k_other_n), T(3, k_other_n), 2, NULL), at);
+    expect_failure("mask shape", g, drift_attention(g, T(3, q), T(3, k), T(3, k), 2, T(2, m_bad)), at);
+    CHECK(drift_attention(g, T(3, q), T(3, k), T(3, k), 2, T(2, m_ok)) != NULL, "good call works: %s",
+          drift_graph_error(g));
+    expect_failure("NULL input", g, drift_attention(g, T(3, q), NULL, T(3, k), 2, NULL), at);
+#undef T
+    drift_graph_free(g);
+}
+
+static void test_threads(void)
+{
+    int side = light() ? 16 : 32;
+    int sx[4] = {4, 64, side, side}, c64[1] = {64};
+    size_t n = (size_t)4 * 64 * side * side;
+    float *x = randn(n, 20, 2.0f, 1.0f), *gamma = randn(64, 21, 1, 1), *beta = randn(64, 22, 1, 0);
+    gn_ctx c = {32, true, true};
+    gradcheck_input gin[3] = {input(4, sx, x, true), input(1, c64, gamma, true), input(1, c64, beta, true)};
+    thread_check("group_norm", op_group_norm, &c, 3, gin);
+
+    int len = light() ? 64 : 256, sq[3] = {2, len, 64}, sm[2] = {2, len};
+    float *q = randn((size_t)2 * len * 64, 23, 1, 0), *mask = malloc((size_t)2 * len * sizeof *mask);
+    for (int i = 0; i < 2 * len; i++)
+        mask[i] = (float)(i % 7 != 3);
+    gradcheck_input ain[2] = {input(3, sq, q, true), input(2, sm, mask, false)};
+    attn_ctx a = {4, true, true};
+    thread_check("self-attention", op_attention, &a, 2, ain);
+    free(x);
+    free(gamma);
+    free(beta);
+    free(q);
+    free(mask);
+}
+
+int main(void)
+{
+    test_group_norm_gradients();
+    test_attention_gradients();
+    test_golden();
+    test_bad_arguments();
+    test_threads();
+    return test_finish("test_ops_norm_attn");
+}
