@@ -64,13 +64,25 @@ static drift_status check_header(const char *path, const SF_INFO *info)
 }
 
 /* libsndfile quietly shortens a WAV/AIFF whose data chunk claims more than
- * the file holds; its log says so. */
+ * the file holds, and logs "data : CLAIMED (should be PRESENT)" (SSND for
+ * AIFF). A claim of 0 or 0xFFFFFFFF means "length unknown" (streamed
+ * files) and is not an error. */
 static bool header_overstates_length(SNDFILE *f)
 {
-    char log[4096];
+    char log[8192];
     sf_command(f, SFC_GET_LOG_INFO, log, sizeof log);
-    return strstr(log, "should be") != NULL || strstr(log, "too large") != NULL ||
-           strstr(log, "truncated") != NULL;
+    if (strstr(log, "seems to be truncated"))
+        return true;
+    for (const char *line = log; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        while (*line == ' ')
+            line++;
+        unsigned long long claimed, present;
+        if ((!strncmp(line, "data :", 6) || !strncmp(line, "SSND :", 6)) &&
+            sscanf(line + 6, "%llu (should be %llu)", &claimed, &present) == 2 && claimed > present &&
+            claimed != 0xFFFFFFFFull)
+            return true;
+    }
+    return false;
 }
 
 /* Reads up to `declared` frames, growing the buffer as data arrives, so a
