@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 struct drift_player {
     PaStream *stream;
@@ -31,9 +33,31 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* PortAudio's host APIs probe ALSA and JACK when it starts, and those
+ * libraries print pages of diagnostics to stderr on a machine without a
+ * sound card. drift reports problems itself, so stderr is muted while
+ * PortAudio starts unless DRIFT_AUDIO_DEBUG is set. */
+static PaError initialize_quietly(void)
+{
+    if (getenv("DRIFT_AUDIO_DEBUG"))
+        return Pa_Initialize();
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO), null_fd = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null_fd >= 0)
+        dup2(null_fd, STDERR_FILENO);
+    PaError e = Pa_Initialize();
+    if (saved >= 0 && null_fd >= 0)
+        dup2(saved, STDERR_FILENO);
+    if (saved >= 0)
+        close(saved);
+    if (null_fd >= 0)
+        close(null_fd);
+    return e;
+}
+
 static drift_status start_portaudio(void)
 {
-    PaError e = Pa_Initialize();
+    PaError e = initialize_quietly();
     if (e != paNoError)
         return drift_fail(DRIFT_ERR_DEVICE, "audio output unavailable: PortAudio could not start: %s",
                           Pa_GetErrorText(e));
@@ -154,8 +178,8 @@ static int play_callback(const void *input, void *output, unsigned long frames,
     atomic_fetch_add_explicit(&p->played, got / (size_t)p->channels, memory_order_relaxed);
     if (got < want && finished && drift_ring_available(p->ring) == 0)
         return paComplete;
-    if (got < want)
-        atomic_fetch_add_explicit(&p->underruns, 1, memory_order_relaxed);
+    if (got < want && atomic_load_explicit(&p->played, memory_order_relaxed) > 0)
+        atomic_fetch_add_explicit(&p->underruns, 1, memory_order_relaxed); /* not before the first audio */
     return paContinue;
 }
 
