@@ -46,11 +46,21 @@ static drift_status save_canvas(const char *path, drift_image *img)
     return s;
 }
 
+/* Text centred at x, at scale 2, or 1 if that would not fit the picture. */
+static void draw_centred(drift_image *img, int x, int y, const char *s)
+{
+    if (!s || !*s)
+        return;
+    int scale = drift_canvas_text_width(s, 2) > img->width - 20 ? 1 : 2;
+    int w = drift_canvas_text_width(s, scale);
+    x = x - w / 2 < 10 ? 10 + w / 2 : x + (w + 1) / 2 > img->width - 10 ? img->width - 10 - (w + 1) / 2 : x;
+    drift_canvas_text(img, x, y + (2 - scale) * 3, s, scale, 0, ink);
+}
+
 /* Title centred over [x0, x1] near the top; optional. */
 static void draw_title(drift_image *img, const char *title, int x0, int x1)
 {
-    if (title && *title)
-        drift_canvas_text(img, (x0 + x1) / 2, 18, title, 2, 0, ink);
+    draw_centred(img, (x0 + x1) / 2, 18, title);
 }
 
 /* Largest linear-axis ticks: round values within [lo, hi] (either order). */
@@ -108,8 +118,7 @@ static void draw_x_axis(drift_image *img, drift_rect area, const axis *ax, const
         tick_text(t[i], step, buf, sizeof buf);
         drift_canvas_text(img, (int)x, area.y1 + 12, buf, 2, 0, ink);
     }
-    if (label && *label)
-        drift_canvas_text(img, (area.x0 + area.x1) / 2, area.y1 + 42, label, 2, 0, ink);
+    draw_centred(img, (area.x0 + area.x1) / 2, area.y1 + 42, label);
 }
 
 /* One y tick at pixel row y with its label left of area. */
@@ -248,6 +257,15 @@ static void color_range(const drift_heatmap *h, float *lo, float *hi)
 static void draw_heatmap_yticks(drift_image *img, drift_rect area, const drift_heatmap *h)
 {
     axis ay = {-0.5, h->rows - 0.5, area.y1, area.y0, 0};
+    if (h->n_yticks == 0) { /* row numbers */
+        double t[MAX_TICKS], step;
+        int n = drift_nice_ticks(0, h->rows - 1, 8, t, &step);
+        for (int i = 0; i < n; i++) {
+            char buf[32];
+            drift_format_tick(t[i], step, buf, sizeof buf);
+            draw_y_tick(img, area, axis_pixel(&ay, t[i]), buf, 0);
+        }
+    }
     for (int i = 0; i < h->n_yticks; i++) {
         double r = h->ytick_rows[i];
         if (r >= -0.5 && r <= h->rows - 0.5 && h->ytick_labels[i])

@@ -37,7 +37,9 @@ typedef struct drift_heatmap {
  *   x_min == x_max means no x ticks. Must be finite.
  * - ytick_rows[i], ytick_labels[i], i < n_yticks: a tick at the centre of
  *   row ytick_rows[i] (fractional rows allowed; row 0 is the bottom one)
- *   with its label (e.g. "1 kHz"); ticks outside the rows are skipped. */
+ *   with its label (e.g. "1 kHz"); ticks outside the rows are skipped.
+ *   n_yticks == 0 labels round row numbers instead.
+ * Text too wide for the picture at 2x is drawn at 1x. */
 
 /* Draws h into a DRIFT_HEATMAP_WIDTH x DRIFT_HEATMAP_HEIGHT PNG with a
  * colour bar. Fails (writing nothing) on missing values, sizes < 1, NaN or
