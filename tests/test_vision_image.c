@@ -142,6 +142,9 @@ static void test_fixtures(void)
     check_fixture("interlaced.png", "interlaced.rgb", 17, 13, 3, 0, exact);
     check_fixture("gray16_inter.png", "gray16_inter.gray16", 11, 10, 1, 1, exact);
     check_fixture("gray2.png", "gray2.gray", 9, 7, 1, 0, exact);
+    check_fixture("palette4.png", "palette4.rgb", 10, 6, 3, 0, exact);
+    check_fixture("rgba16.png", "rgba16.rgba16", 9, 8, 4, 1, exact);
+    check_fixture("ga.png", "ga.graya", 8, 5, 2, 0, exact);
     check_fixture("photo.jpg", "photo.rgb", 24, 16, 3, 0, exact);
     check_fixture("gray.jpg", "gray.gray", 15, 11, 1, 0, exact);
 }
