@@ -122,38 +122,117 @@ static void valid_cols(const conv_geom *c, int kj, int *lo, int *hi)
     *hi = b;
 }
 
+/* Likewise the output rows [lo, hi) whose input row lies inside [0, h). */
+static void valid_rows(const conv_geom *c, int ki, int *lo, int *hi)
+{
+    conv_geom t = *c;
+    t.w = c->h;
+    t.wo = c->ho;
+    t.pad_w = c->pad_h;
+    valid_cols(&t, ki, lo, hi);
+}
+
+/* Stride 1 with output width = input width ("same" padding, 1x1 kernels,
+ * 1-D convolutions): output (oh, ow) reads input flat index
+ * oh*w + ow + shift for every kernel offset, so a whole plane moves as one
+ * contiguous block; only the columns that wrap around need fixing. */
+static bool is_flat_shift(const conv_geom *c)
+{
+    return c->stride == 1 && c->wo == c->w;
+}
+
+/* d[i] += s[i]; blocks of 8 so the compiler vectorises it at -O2. */
+static void add_floats(float *restrict d, const float *restrict s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            d[i + j] += s[i + j];
+    for (; i < n; i++)
+        d[i] += s[i];
+}
+
+/* d[i] += v, vectorisable like add_floats. */
+static void add_scalar(float *d, float v, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            d[i + j] += v;
+    for (; i < n; i++)
+        d[i] += v;
+}
+
+/* Sum of s[0..n): eight float lanes over blocks of 512, blocks added in
+ * double. The order is fixed, so the result is too. */
+static double sum_floats(const float *s, size_t n)
+{
+    double total = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t end = n - i > 512 ? i + 512 : n;
+        float lane[8] = {0};
+        for (; i + 8 <= end; i += 8)
+            for (int j = 0; j < 8; j++)
+                lane[j] += s[i + j];
+        for (; i < end; i++)
+            lane[0] += s[i];
+        for (int j = 0; j < 8; j++)
+            total += lane[j];
+    }
+    return total;
+}
+
+/* Zeroes columns [0, lo) and [hi, wo) of rows [r0, r1) of a plane. */
+static void zero_edges(const conv_geom *c, float *plane, int r0, int r1, int lo, int hi)
+{
+    for (int oh = r0; oh < r1; oh++) {
+        float *row = plane + (size_t)oh * c->wo;
+        for (int ow = 0; ow < lo; ow++)
+            row[ow] = 0.0f;
+        for (int ow = hi; ow < c->wo; ow++)
+            row[ow] = 0.0f;
+    }
+}
+
 /* ---- im2col and col2im ----------------------------------------------- */
 
 typedef struct col_ctx {
     const conv_geom *c;
     const float *x; /* (N,Cin,H,W) */
-    float *col;     /* [K, NP] */
+    float *col;     /* [K, NP]; col2im may clear entries that read padding */
     float *dx;      /* (N,Cin,H,W), col2im adds here */
 } col_ctx;
 
-/* One row of col: input channel ch at kernel offset (ki, kj), all samples. */
-static void im2col_row(const conv_geom *c, const float *x, float *dst, int ch, int ki, int kj)
+/* One plane (Ho x Wo) of col for the input plane `plane` at offset (ki, kj). */
+static void im2col_plane(const conv_geom *c, const float *plane, float *dst, int ki, int kj)
 {
-    int lo, hi, s = c->stride;
+    int lo, hi, r0, r1, s = c->stride;
     valid_cols(c, kj, &lo, &hi);
-    for (int n = 0; n < c->n; n++) {
-        const float *plane = x + ((size_t)n * c->cin + ch) * c->in_hw;
-        for (int oh = 0; oh < c->ho; oh++, dst += c->wo) {
-            int ih = oh * s - c->pad_h + ki;
-            if (ih < 0 || ih >= c->h || lo == hi) {
-                memset(dst, 0, (size_t)c->wo * sizeof(float));
-                continue;
-            }
-            const float *src = plane + (size_t)ih * c->w + (lo * s - c->pad_w + kj);
-            memset(dst, 0, (size_t)lo * sizeof(float));
-            if (s == 1)
-                memcpy(dst + lo, src, (size_t)(hi - lo) * sizeof(float));
-            else
-                for (int ow = lo; ow < hi; ow++)
-                    dst[ow] = src[(size_t)(ow - lo) * s];
-            memset(dst + hi, 0, (size_t)(c->wo - hi) * sizeof(float));
-        }
+    valid_rows(c, ki, &r0, &r1);
+    if (lo == hi || r0 == r1) {
+        memset(dst, 0, c->out_hw * sizeof(float));
+        return;
     }
+    if (is_flat_shift(c)) {
+        size_t d0 = (size_t)r0 * c->wo + lo, d1 = (size_t)(r1 - 1) * c->wo + hi;
+        size_t src0 = (size_t)(r0 - c->pad_h + ki) * c->w + (size_t)(lo - c->pad_w + kj);
+        memset(dst, 0, d0 * sizeof(float));
+        memcpy(dst + d0, plane + src0, (d1 - d0) * sizeof(float));
+        memset(dst + d1, 0, (c->out_hw - d1) * sizeof(float));
+        zero_edges(c, dst, r0, r1, lo, hi);
+        return;
+    }
+    memset(dst, 0, (size_t)r0 * c->wo * sizeof(float));
+    for (int oh = r0; oh < r1; oh++) {
+        const float *src = plane + (size_t)(oh * s - c->pad_h + ki) * c->w;
+        float *row = dst + (size_t)oh * c->wo;
+        int off = kj - c->pad_w; /* input column of ow is ow*s + off */
+        for (int ow = lo; ow < hi; ow++)
+            row[ow] = src[ow * s + off];
+    }
+    zero_edges(c, dst, r0, r1, lo, hi);
+    memset(dst + (size_t)r1 * c->wo, 0, (size_t)(c->ho - r1) * c->wo * sizeof(float));
 }
 
 static void im2col_range(void *p, size_t begin, size_t end)
@@ -163,40 +242,52 @@ static void im2col_range(void *p, size_t begin, size_t end)
     for (size_t r = begin; r < end; r++) {
         int kj = (int)(r % (size_t)c->kw);
         int ki = (int)((r / (size_t)c->kw) % (size_t)c->kh);
-        int ch = (int)(r / ((size_t)c->kw * c->kh));
-        im2col_row(c, ctx->x, ctx->col + r * (size_t)c->np, ch, ki, kj);
+        size_t ch = r / ((size_t)c->kw * c->kh);
+        for (int n = 0; n < c->n; n++)
+            im2col_plane(c, ctx->x + ((size_t)n * c->cin + ch) * c->in_hw,
+                         ctx->col + r * (size_t)c->np + (size_t)n * c->out_hw, ki, kj);
     }
 }
 
-/* Adds the column entries of plane (n, ch) back into dx: the adjoint of im2col. */
-static void col2im_plane(const conv_geom *c, const float *col, float *plane, int n, int ch)
+/* Adds one col plane (offset ki, kj) into the input plane it was read
+ * from: the adjoint of im2col_plane. Clears src's padding entries. */
+static void col2im_plane(const conv_geom *c, float *src, float *plane, int ki, int kj)
 {
-    int s = c->stride;
-    for (int ki = 0; ki < c->kh; ki++)
-        for (int kj = 0; kj < c->kw; kj++) {
-            int lo, hi;
-            valid_cols(c, kj, &lo, &hi);
-            size_t r = ((size_t)ch * c->kh + ki) * c->kw + kj;
-            const float *src = col + r * (size_t)c->np + (size_t)n * c->out_hw;
-            for (int oh = 0; oh < c->ho; oh++) {
-                int ih = oh * s - c->pad_h + ki;
-                if (ih < 0 || ih >= c->h)
-                    continue;
-                float *dst = plane + (size_t)ih * c->w + (lo * s - c->pad_w + kj);
-                const float *row = src + (size_t)oh * c->wo;
-                for (int ow = lo; ow < hi; ow++)
-                    dst[(size_t)(ow - lo) * s] += row[ow];
-            }
-        }
+    int lo, hi, r0, r1, s = c->stride;
+    valid_cols(c, kj, &lo, &hi);
+    valid_rows(c, ki, &r0, &r1);
+    if (lo == hi || r0 == r1)
+        return;
+    if (is_flat_shift(c)) {
+        zero_edges(c, src, r0, r1, lo, hi);
+        size_t d0 = (size_t)r0 * c->wo + lo, d1 = (size_t)(r1 - 1) * c->wo + hi;
+        size_t dst0 = (size_t)(r0 - c->pad_h + ki) * c->w + (size_t)(lo - c->pad_w + kj);
+        add_floats(plane + dst0, src + d0, d1 - d0);
+        return;
+    }
+    for (int oh = r0; oh < r1; oh++) {
+        float *dst = plane + (size_t)(oh * s - c->pad_h + ki) * c->w;
+        const float *row = src + (size_t)oh * c->wo;
+        int off = kj - c->pad_w;
+        for (int ow = lo; ow < hi; ow++)
+            dst[ow * s + off] += row[ow];
+    }
 }
 
+/* Plane q = (n, ch) of dx gets every col row (ch, ki, kj) of sample n. */
 static void col2im_range(void *p, size_t begin, size_t end)
 {
     col_ctx *ctx = p;
     const conv_geom *c = ctx->c;
-    for (size_t q = begin; q < end; q++)
-        col2im_plane(c, ctx->col, ctx->dx + q * c->in_hw, (int)(q / (size_t)c->cin),
-                     (int)(q % (size_t)c->cin));
+    for (size_t q = begin; q < end; q++) {
+        size_t n = q / (size_t)c->cin, ch = q % (size_t)c->cin;
+        for (int ki = 0; ki < c->kh; ki++)
+            for (int kj = 0; kj < c->kw; kj++) {
+                size_t r = (ch * c->kh + ki) * c->kw + kj;
+                col2im_plane(c, ctx->col + r * (size_t)c->np + n * c->out_hw,
+                             ctx->dx + q * c->in_hw, ki, kj);
+            }
+    }
 }
 
 /* col for x: x itself when the convolution is pointwise on one sample,
@@ -240,8 +331,7 @@ static void move_blocks(void *p, size_t begin, size_t end)
                 memcpy(m, t, hw * sizeof(float));
         }
         if (ctx->to_nchw && ctx->bias)
-            for (size_t i = 0; i < hw; i++)
-                t[i] += ctx->bias[co];
+            add_scalar(t, ctx->bias[co], hw);
     }
 }
 
@@ -266,39 +356,94 @@ static void rowsum_range(void *p, size_t begin, size_t end)
 {
     rowsum_ctx *ctx = p;
     for (size_t r = begin; r < end; r++) {
-        const float *row = ctx->mat + r * ctx->cols;
-        double s = 0;
-        for (size_t i = 0; i < ctx->cols; i++)
-            s += row[i];
-        ctx->out[r] += (float)s;
+        ctx->out[r] += (float)sum_floats(ctx->mat + r * ctx->cols, ctx->cols);
     }
 }
 
-static void conv_backward_weights(drift_graph *g, const conv_geom *c, const drift_tensor *x,
+/* Samples per chunk: the columns of one chunk fill at most about
+ * CONV_CHUNK_FLOATS floats, so col stays in cache-friendly sizes (one
+ * huge GEMM with few rows runs far below peak) and scratch stays small. */
+#ifdef CONV_CHUNK_OVERRIDE
+#define CONV_CHUNK_FLOATS (1u << CONV_CHUNK_OVERRIDE)
+#else
+#define CONV_CHUNK_FLOATS (1u << 19)
+#endif
+
+static int chunk_samples(const conv_geom *c)
+{
+    size_t per_sample = (size_t)c->k * c->out_hw;
+    size_t nb = CONV_CHUNK_FLOATS / (per_sample ? per_sample : 1);
+    if (nb < 1)
+        nb = 1;
+    return nb < (size_t)c->n ? (int)nb : c->n;
+}
+
+/* The geometry of samples [n0, n0 + count). */
+static conv_geom sub_geometry(const conv_geom *c, int count)
+{
+    conv_geom s = *c;
+    s.n = count;
+    s.np = (int)((size_t)count * s.out_hw);
+    return s;
+}
+
+/* out (N,Cout,HoWo) for samples of c: im2col, one GEMM, scatter + bias. */
+static void conv_forward_chunk(drift_graph *g, const conv_geom *c, const float *x, const float *w,
+                               const float *bias, float *out)
+{
+    const float *col = make_col(g, c, x);
+    float *y = c->n == 1 ? out : drift_graph_scratch(g, 1, (size_t)c->cout * (size_t)c->np);
+    if (!col || !y)
+        return;
+    drift_sgemm(false, false, c->cout, c->np, c->k, 1.0f, w, c->k, col, c->np, 0.0f, y, c->np);
+    move_all_blocks(c, y, out, bias, true);
+}
+
+static void conv_backward_weights(drift_graph *g, const conv_geom *c, const float *x,
                                   const float *dy, float *gw)
 {
-    const float *col = make_col(g, c, x->data);
+    const float *col = make_col(g, c, x);
     if (col)
         drift_sgemm(false, true, c->cout, c->k, c->np, 1.0f, dy, c->np, col, c->np, 1.0f, gw,
                     c->k);
 }
 
-static void conv_backward_input(drift_graph *g, const conv_geom *c, const drift_tensor *w,
+static void conv_backward_input(drift_graph *g, const conv_geom *c, const float *w,
                                 const float *dy, float *gx)
 {
     if (is_pointwise(c) && c->n == 1) {
-        drift_sgemm(true, false, c->k, c->np, c->cout, 1.0f, w->data, c->k, dy, c->np, 1.0f, gx,
-                    c->np);
+        drift_sgemm(true, false, c->k, c->np, c->cout, 1.0f, w, c->k, dy, c->np, 1.0f, gx, c->np);
         return;
     }
     float *dcol = drift_graph_scratch(g, 0, (size_t)c->k * (size_t)c->np);
     if (!dcol)
         return;
-    drift_sgemm(true, false, c->k, c->np, c->cout, 1.0f, w->data, c->k, dy, c->np, 0.0f, dcol,
-                c->np);
+    drift_sgemm(true, false, c->k, c->np, c->cout, 1.0f, w, c->k, dy, c->np, 0.0f, dcol, c->np);
     col_ctx ctx = {c, NULL, dcol, gx};
     drift_parallel_for((size_t)c->n * c->cin, grain_for(c->in_hw * c->kh * c->kw), col2im_range,
                        &ctx);
+}
+
+/* Gradients from the samples of c; pointers are offset to its first sample.
+ * gx, gw, gb are NULL when not wanted. */
+static void conv_backward_chunk(drift_graph *g, const conv_geom *c, const float *x, const float *w,
+                                float *gout, float *gx, float *gw, float *gb)
+{
+    float *dy = gout;
+    if (c->n > 1) {
+        dy = drift_graph_scratch(g, 1, (size_t)c->cout * (size_t)c->np);
+        if (!dy)
+            return;
+        move_all_blocks(c, dy, gout, NULL, false);
+    }
+    if (gb) {
+        rowsum_ctx ctx = {dy, gb, (size_t)c->np};
+        drift_parallel_for((size_t)c->cout, grain_for((size_t)c->np), rowsum_range, &ctx);
+    }
+    if (gw)
+        conv_backward_weights(g, c, x, dy, gw);
+    if (gx)
+        conv_backward_input(g, c, w, dy, gx);
 }
 
 static void conv_backward(drift_graph *g, const drift_node *node)
@@ -307,28 +452,15 @@ static void conv_backward(drift_graph *g, const drift_node *node)
     conv_geom c;
     if (!conv_geometry(g, x, w, b, node->iarg[0], node->iarg[1], &c))
         return;
-    float *dy = node->out->grad;
-    if (c.n > 1) {
-        dy = drift_graph_scratch(g, 1, (size_t)c.cout * (size_t)c.np);
-        if (!dy)
-            return;
-        move_all_blocks(&c, dy, node->out->grad, NULL, false);
-    }
-    if (drift_tensor_needs_grad(b)) {
-        float *gb = drift_grad(g, b);
-        rowsum_ctx ctx = {dy, gb, (size_t)c.np};
-        if (gb)
-            drift_parallel_for((size_t)c.cout, grain_for((size_t)c.np), rowsum_range, &ctx);
-    }
-    if (drift_tensor_needs_grad(w)) {
-        float *gw = drift_grad(g, w);
-        if (gw)
-            conv_backward_weights(g, &c, x, dy, gw);
-    }
-    if (drift_tensor_needs_grad(x)) {
-        float *gx = drift_grad(g, x);
-        if (gx)
-            conv_backward_input(g, &c, w, dy, gx);
+    float *gx = drift_tensor_needs_grad(x) ? drift_grad(g, x) : NULL;
+    float *gw = drift_tensor_needs_grad(w) ? drift_grad(g, w) : NULL;
+    float *gb = drift_tensor_needs_grad(b) ? drift_grad(g, b) : NULL;
+    size_t x_step = (size_t)c.cin * c.in_hw, y_step = (size_t)c.cout * c.out_hw;
+    int nb = chunk_samples(&c);
+    for (int n0 = 0; n0 < c.n && drift_graph_status(g) == DRIFT_OK; n0 += nb) {
+        conv_geom s = sub_geometry(&c, c.n - n0 < nb ? c.n - n0 : nb);
+        conv_backward_chunk(g, &s, x->data + n0 * x_step, w->data, node->out->grad + n0 * y_step,
+                            gx ? gx + n0 * x_step : NULL, gw, gb);
     }
 }
 
@@ -345,12 +477,15 @@ drift_tensor *drift_conv(drift_graph *g, drift_tensor *x, drift_tensor *w, drift
     drift_tensor *out = drift_graph_tensor(g, x->ndim, shape);
     if (!out)
         return NULL;
-    const float *col = make_col(g, &c, x->data);
-    float *y = c.n == 1 ? out->data : drift_graph_scratch(g, 1, (size_t)c.cout * (size_t)c.np);
-    if (!col || !y)
-        return NULL;
-    drift_sgemm(false, false, c.cout, c.np, c.k, 1.0f, w->data, c.k, col, c.np, 0.0f, y, c.np);
-    move_all_blocks(&c, y, out->data, b ? b->data : NULL, true);
+    size_t x_step = (size_t)c.cin * c.in_hw, y_step = (size_t)c.cout * c.out_hw;
+    int nb = chunk_samples(&c);
+    for (int n0 = 0; n0 < c.n; n0 += nb) {
+        conv_geom s = sub_geometry(&c, c.n - n0 < nb ? c.n - n0 : nb);
+        conv_forward_chunk(g, &s, x->data + n0 * x_step, w->data, b ? b->data : NULL,
+                           out->data + n0 * y_step);
+        if (drift_graph_status(g) != DRIFT_OK)
+            return NULL;
+    }
     drift_tensor *in[3] = {x, w, b};
     drift_node *node = drift_graph_record(g, conv_backward, out, b ? 3 : 2, in);
     if (node) {

@@ -88,6 +88,8 @@ conv_case("conv2d_1x1", 3, 6, 4, (5, 5), (1, 1), 1, 0, True)
 conv_case("conv2d_1x1_n1", 1, 5, 3, (4, 6), (1, 1), 1, 0, True)
 conv_case("conv2d_3x5_p2", 2, 3, 2, (6, 7), (3, 5), 1, 2, False)
 conv_case("conv2d_wide", 4, 16, 16, (8, 8), (3, 3), 1, 1, True)
+conv_case("conv2d_valid", 2, 3, 4, (6, 7), (3, 3), 1, 0, True)
+conv_case("conv1d_valid_k5", 2, 3, 2, (12,), (5,), 1, 0, False)
 
 linear_case("linear_2d", (5,), 7, 4, True)
 linear_case("linear_3d", (2, 3), 7, 6, False)
