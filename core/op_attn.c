@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "blas.h"
+#include "op_elem.h"
 #include "threads.h"
 
 typedef struct {
@@ -24,6 +25,81 @@ typedef struct {
 
 static size_t rows_grain(int lk) { return lk >= 4096 ? 1 : (size_t)(4096 / lk); }
 
+/* Loops over a row run in fixed-length blocks so that they vectorise. */
+#define ROW_BLOCK 16
+
+/* row[i] = e^(row[i] - top), zero where the key is masked. */
+static void exp_row(float *restrict row, const float *restrict m, float top, size_t lk)
+{
+    size_t i = 0;
+    for (; i + ROW_BLOCK <= lk; i += ROW_BLOCK)
+        for (int k = 0; k < ROW_BLOCK; k++)
+            row[i + k] = drift_fast_expf(row[i + k] - top);
+    for (; i < lk; i++)
+        row[i] = drift_fast_expf(row[i] - top);
+    if (!m)
+        return;
+    for (i = 0; i + ROW_BLOCK <= lk; i += ROW_BLOCK)
+        for (int k = 0; k < ROW_BLOCK; k++)
+            row[i + k] = drift_select_f(m[i + k] == 0.0f, row[i + k], 0.0f);
+    for (; i < lk; i++)
+        row[i] = drift_select_f(m[i] == 0.0f, row[i], 0.0f);
+}
+
+/* The largest score among the keys attended to; -inf if there are none. */
+static float row_max(const float *restrict row, const float *restrict m, size_t lk)
+{
+    float lane[ROW_BLOCK], top = -INFINITY;
+    for (int k = 0; k < ROW_BLOCK; k++)
+        lane[k] = -INFINITY;
+    size_t i = 0;
+    for (; m && i + ROW_BLOCK <= lk; i += ROW_BLOCK)
+        for (int k = 0; k < ROW_BLOCK; k++) {
+            float v = drift_select_f(m[i + k] == 0.0f, row[i + k], -INFINITY);
+            lane[k] = drift_select_f(v > lane[k], lane[k], v);
+        }
+    for (; !m && i + ROW_BLOCK <= lk; i += ROW_BLOCK)
+        for (int k = 0; k < ROW_BLOCK; k++)
+            lane[k] = drift_select_f(row[i + k] > lane[k], lane[k], row[i + k]);
+    for (; i < lk; i++)
+        if ((!m || m[i] != 0.0f) && row[i] > top)
+            top = row[i];
+    for (int k = 0; k < ROW_BLOCK; k++)
+        top = lane[k] > top ? lane[k] : top;
+    return top;
+}
+
+/* sum a[i] * b[i] (sum a[i] if b is NULL) in double, over lanes. */
+static double row_dot(const float *a, const float *b, size_t n)
+{
+    enum { LANES = 8 };
+    double acc[LANES] = {0}, sum = 0;
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        if (b)
+            for (int k = 0; k < LANES; k++)
+                acc[k] += (double)a[i + k] * b[i + k];
+        else
+            for (int k = 0; k < LANES; k++)
+                acc[k] += a[i + k];
+    }
+    for (; i < n; i++)
+        acc[0] += b ? (double)a[i] * b[i] : a[i];
+    for (int k = 0; k < LANES; k++)
+        sum += acc[k];
+    return sum;
+}
+
+static void scale_row(float *restrict row, float s, size_t n)
+{
+    size_t i = 0;
+    for (; i + ROW_BLOCK <= n; i += ROW_BLOCK)
+        for (int k = 0; k < ROW_BLOCK; k++)
+            row[i + k] *= s;
+    for (; i < n; i++)
+        row[i] *= s;
+}
+
 /* Scores to probabilities in place, row by row; a row with no key to
  * attend to becomes zeros. */
 static void softmax_range(void *ctx, size_t lo, size_t hi)
@@ -33,22 +109,13 @@ static void softmax_range(void *ctx, size_t lo, size_t hi)
     for (size_t r = lo; r < hi; r++) {
         float *row = j->p + r * lk;
         const float *m = j->mask ? j->mask + (r / rows_per_sample) * lk : NULL;
-        float top = -INFINITY;
-        for (size_t i = 0; i < lk; i++)
-            if ((!m || m[i] != 0.0f) && row[i] > top)
-                top = row[i];
+        float top = row_max(row, m, lk);
         if (top == -INFINITY) {
             memset(row, 0, lk * sizeof *row);
             continue;
         }
-        double sum = 0;
-        for (size_t i = 0; i < lk; i++) {
-            row[i] = (!m || m[i] != 0.0f) ? expf(row[i] - top) : 0.0f;
-            sum += row[i];
-        }
-        float inv = (float)(1.0 / sum);
-        for (size_t i = 0; i < lk; i++)
-            row[i] *= inv;
+        exp_row(row, m, top, lk);
+        scale_row(row, (float)(1.0 / row_dot(row, NULL, lk)), lk);
     }
 }
 
@@ -58,14 +125,15 @@ static void softmax_backward_range(void *ctx, size_t lo, size_t hi)
     const attn_job *j = ctx;
     size_t lk = (size_t)j->lk;
     for (size_t r = lo; r < hi; r++) {
-        const float *p = j->p + r * lk;
-        float *d = j->dp + r * lk;
-        double dot = 0;
-        for (size_t i = 0; i < lk; i++)
-            dot += (double)p[i] * d[i];
-        float fdot = (float)dot;
-        for (size_t i = 0; i < lk; i++)
-            d[i] = p[i] * (d[i] - fdot);
+        const float *restrict p = j->p + r * lk;
+        float *restrict d = j->dp + r * lk;
+        float dot = (float)row_dot(p, d, lk);
+        size_t i = 0;
+        for (; i + ROW_BLOCK <= lk; i += ROW_BLOCK)
+            for (int k = 0; k < ROW_BLOCK; k++)
+                d[i + k] = p[i + k] * (d[i + k] - dot);
+        for (; i < lk; i++)
+            d[i] = p[i] * (d[i] - dot);
     }
 }
 

@@ -25,7 +25,38 @@ typedef struct {
     float *ga, *gb;     /* backward: input gradients, NULL if not needed */
 } ew_job;
 
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+static inline float sigmoidf(float x) { return 1.0f / (1.0f + drift_fast_expf(-x)); }
+
+/* SiLU's loops run in blocks of a fixed length (and restrict pointers) so
+ * that compilers vectorise them at -O2. */
+#define SILU_BLOCK 16
+
+static void silu_forward(const float *restrict x, float *restrict y, size_t lo, size_t hi)
+{
+    size_t i = lo;
+    for (; i + SILU_BLOCK <= hi; i += SILU_BLOCK)
+        for (int k = 0; k < SILU_BLOCK; k++)
+            y[i + k] = x[i + k] * sigmoidf(x[i + k]);
+    for (; i < hi; i++)
+        y[i] = x[i] * sigmoidf(x[i]);
+}
+
+static inline float silu_slope(float x)
+{
+    float s = sigmoidf(x);
+    return s * (1.0f + x * (1.0f - s));
+}
+
+static void silu_backward(const float *restrict x, const float *restrict gy, float *restrict gx,
+                          size_t lo, size_t hi)
+{
+    size_t i = lo;
+    for (; i + SILU_BLOCK <= hi; i += SILU_BLOCK)
+        for (int k = 0; k < SILU_BLOCK; k++)
+            gx[i + k] += gy[i + k] * silu_slope(x[i + k]);
+    for (; i < hi; i++)
+        gx[i] += gy[i] * silu_slope(x[i]);
+}
 
 static void ew_forward_range(void *p, size_t lo, size_t hi)
 {
@@ -34,8 +65,7 @@ static void ew_forward_range(void *p, size_t lo, size_t hi)
     float *y = j->y;
     switch (j->kind) {
     case EW_SILU:
-        for (size_t i = lo; i < hi; i++)
-            y[i] = a[i] * sigmoidf(a[i]);
+        silu_forward(a, y, lo, hi);
         break;
     case EW_ADD:
         for (size_t i = lo; i < hi; i++)
@@ -60,10 +90,7 @@ static void ew_backward_range(void *p, size_t lo, size_t hi)
     float *ga = j->ga, *gb = j->gb;
     switch (j->kind) {
     case EW_SILU:
-        for (size_t i = lo; i < hi; i++) {
-            float sg = sigmoidf(a[i]);
-            ga[i] += gy[i] * sg * (1.0f + a[i] * (1.0f - sg));
-        }
+        silu_backward(a, gy, ga, lo, hi);
         break;
     case EW_ADD:
         for (size_t i = lo; ga && i < hi; i++)

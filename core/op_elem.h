@@ -11,6 +11,37 @@
 #include "graph.h"
 #include "rng.h"
 
+/* e^x for float x within about 4 ulp (2.5e-7 relative) over [-87, 88];
+ * inputs outside are clamped to that range. Plain arithmetic and bit
+ * selects, no branches or calls, so that loops over it vectorise (libm's
+ * expf does not): SiLU and softmax use it. Range reduction x = k ln2 + r,
+ * |r| <= ln2/2 (ln2 split in two for exactness), e^r by its degree-6
+ * Taylor polynomial, 2^k from exponent bits. */
+static inline float drift_select_f(int take_b, float a, float b)
+{
+    union { float f; int i; } ua = {a}, ub = {b}, r;
+    int m = -take_b;
+    r.i = (ua.i & ~m) | (ub.i & m);
+    return r.f;
+}
+
+static inline float drift_fast_expf(float x)
+{
+    x = drift_select_f(x < -87.0f, x, -87.0f);
+    x = drift_select_f(x > 88.0f, x, 88.0f);
+    float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(x / ln2) */
+    float r = x - k * 0.693145751953125f - k * 1.428606765330187e-06f;
+    float p = 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union { int i; float f; } scale = {((int)k + 127) << 23};
+    return p * scale.f;
+}
+
 /* x: any shape -> same shape, x * sigmoid(x) */
 drift_tensor *drift_silu(drift_graph *g, drift_tensor *x);
 
