@@ -146,6 +146,7 @@ static void test_fixtures(void)
     check_fixture("rgba16.png", "rgba16.rgba16", 9, 8, 4, 1, exact);
     check_fixture("ga.png", "ga.graya", 8, 5, 2, 0, exact);
     check_fixture("photo.jpg", "photo.rgb", 24, 16, 3, 0, exact);
+    check_fixture("progressive.jpg", "progressive.rgb", 20, 14, 3, 0, exact);
     check_fixture("gray.jpg", "gray.gray", 15, 11, 1, 0, exact);
 }
 
@@ -177,7 +178,11 @@ static void test_broken(void)
     check_refused("huge.jpg", DRIFT_ERR_FORMAT, "limit");
     check_refused("zero.jpg", DRIFT_ERR_FORMAT, "JPEG");
     check_refused("garbage.jpg", DRIFT_ERR_FORMAT, "JPEG");
+    check_refused("cmyk.jpg", DRIFT_ERR_UNSUPPORTED, "CMYK");
     check_refused("no-such-file.png", DRIFT_ERR_IO, "cannot open");
+    drift_image dir;
+    CHECK(drift_image_read(test_path("fixtures/images"), &dir) == DRIFT_ERR_IO, "a folder read as an image");
+    CHECK(vt_contains(drift_last_error(), "not a regular file"), "message: %s", drift_last_error());
     drift_image img;
     CHECK(drift_png_read(fixture("photo.jpg"), &img) == DRIFT_ERR_FORMAT, "PNG reader took a JPEG");
     CHECK(drift_jpeg_read(fixture("interlaced.png"), &img) == DRIFT_ERR_FORMAT, "JPEG reader took a PNG");
@@ -258,5 +263,6 @@ int main(void)
     test_convert_and_layout();
     test_listing();
     CHECK(vt_count_entries(vt_tmp("")) >= 0, "scratch folder");
+    CHECK(vt_no_temp_files(vt_tmp("")), "a temporary file was left behind");
     return test_finish("test_vision_image");
 }

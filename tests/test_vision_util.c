@@ -113,3 +113,16 @@ int vt_count_entries(const char *dir)
 }
 
 bool vt_contains(const char *s, const char *part) { return s && part && strstr(s, part) != NULL; }
+
+bool vt_no_temp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool clean = true;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        clean = clean && !strstr(e->d_name, ".tmp-");
+    closedir(d);
+    return clean;
+}

@@ -20,6 +20,8 @@ bool vt_write_bytes(const char *path, const void *data, size_t n);
 unsigned char *vt_read_bytes(const char *path, size_t *n);
 /* Number of entries in a folder (without . and ..), -1 if unreadable. */
 int vt_count_entries(const char *dir);
+/* True if no name in dir contains ".tmp-" (drift's temporary files). */
+bool vt_no_temp_files(const char *dir);
 /* Whether s contains part. */
 bool vt_contains(const char *s, const char *part);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "jpegio.h"
 #include "pngio.h"
@@ -126,6 +127,11 @@ drift_status drift_image_read(const char *path, drift_image *img)
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return drift_fail(DRIFT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(fp);
+        return drift_fail(DRIFT_ERR_IO, "%s is not a regular file", path);
+    }
     unsigned char head[8] = {0};
     size_t n = fread(head, 1, sizeof head, fp);
     fclose(fp);
