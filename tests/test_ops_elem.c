@@ -315,6 +315,33 @@ static void test_golden(void)
     golden_free(&gf);
 }
 
+/* drift_fast_expf against exp() in double over its whole range, and its
+ * clamping outside it. */
+static void test_fast_exp(void)
+{
+    double worst = 0;
+    float worst_x = 0;
+    for (float x = -87.0f; x <= 88.0f; x += 0.000731f * (1.0f + fabsf(x))) {
+        double want = exp((double)x), err = fabs(drift_fast_expf(x) - want) / want;
+        if (err > worst) {
+            worst = err;
+            worst_x = x;
+        }
+    }
+    CHECK(worst <= 5e-7, "fast exp: relative error %g at %g", worst, (double)worst_x);
+    CHECK(drift_fast_expf(0.0f) == 1.0f, "e^0 = %g", (double)drift_fast_expf(0.0f));
+    float lo = drift_fast_expf(-1000.0f), hi = drift_fast_expf(1000.0f);
+    CHECK(lo > 0.0f && lo < 1e-37f, "e^-1000 clamps to a tiny positive number, got %g", (double)lo);
+    CHECK(isfinite(hi) && hi > 1e38f, "e^1000 clamps to a large finite number, got %g", (double)hi);
+    float silu_far[2] = {-100.0f, 100.0f};
+    int two = 2;
+    drift_graph *g = drift_graph_create();
+    drift_tensor *y = drift_silu(g, drift_graph_wrap(g, silu_far, 1, &two));
+    CHECK(y && fabsf(y->data[0]) < 1e-30f && y->data[1] == 100.0f, "silu(-100), silu(100) = %g, %g",
+          y ? (double)y->data[0] : NAN, y ? (double)y->data[1] : NAN);
+    drift_graph_free(g);
+}
+
 static void test_timestep_formula(void)
 {
     float t[5] = {0.0f, 3.0f, 250.5f, 999.0f, 0.137f};
@@ -466,6 +493,7 @@ int main(void)
 {
     test_gradients();
     test_golden();
+    test_fast_exp();
     test_timestep_formula();
     test_dropout_mask();
     test_bad_arguments();
