@@ -2,7 +2,6 @@
  * files, with float32 <-> half / bfloat16 conversion (see safetensors.h). */
 #include "safetensors.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "json.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "drift's safetensors code assumes a little-endian host"
@@ -180,32 +180,6 @@ static bool tensor_bytes(int ndim, const int64_t *shape, size_t elem_size, uint6
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int compare_strings(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The first name that appears twice in names[0..n), or NULL. Sorts a copy. */
-static const char *find_duplicate(const char **names, size_t n, bool *nomem)
-{
-    *nomem = false;
-    if (n < 2)
-        return NULL;
-    const char **sorted = malloc(n * sizeof *sorted);
-    if (!sorted) {
-        *nomem = true;
-        return NULL;
-    }
-    memcpy(sorted, names, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, compare_strings);
-    const char *dup = NULL;
-    for (size_t i = 1; i < n && !dup; i++)
-        if (strcmp(sorted[i - 1], sorted[i]) == 0)
-            dup = sorted[i];
-    free(sorted);
-    return dup;
-}
-
 static drift_status check_entry(const char *path, const drift_st_entry *e, uint64_t *bytes)
 {
     if (!e->name || !*e->name || strcmp(e->name, "__metadata__") == 0)
@@ -232,57 +206,34 @@ static drift_status check_entry(const char *path, const drift_st_entry *e, uint6
     return DRIFT_OK;
 }
 
-static drift_status check_names(const char *path, const drift_st_entry *entries, size_t n,
-                                const drift_st_meta *meta, size_t n_meta)
+static drift_status check_meta(const char *path, const drift_st_meta *meta, size_t n_meta)
 {
-    size_t most = n > n_meta ? n : n_meta;
-    const char **names = malloc((most ? most : 1) * sizeof *names);
-    if (!names)
-        return drift_fail(DRIFT_ERR_NOMEM, "out of memory writing %s", path);
-    bool nomem = false;
-    const char *dup;
-    for (size_t i = 0; i < n; i++)
-        names[i] = entries[i].name;
-    dup = find_duplicate(names, n, &nomem);
-    drift_status s = DRIFT_OK;
-    if (dup || nomem)
-        s = nomem ? drift_fail(DRIFT_ERR_NOMEM, "out of memory writing %s", path)
-                  : drift_fail(DRIFT_ERR_ARG, "%s: tensor name '%s' is used twice", path, dup);
-    for (size_t i = 0; s == DRIFT_OK && i < n_meta; i++) {
+    for (size_t i = 0; i < n_meta; i++)
         if (!meta[i].key || !meta[i].value)
-            s = drift_fail(DRIFT_ERR_ARG, "%s: metadata entry %zu has no key or value", path, i);
-        names[i] = meta[i].key;
-    }
-    if (s == DRIFT_OK && (dup = find_duplicate(names, n_meta, &nomem)) != NULL)
-        s = drift_fail(DRIFT_ERR_ARG, "%s: metadata key '%s' is used twice", path, dup);
-    if (s == DRIFT_OK && nomem)
-        s = drift_fail(DRIFT_ERR_NOMEM, "out of memory writing %s", path);
-    free(names);
-    return s;
+            return drift_fail(DRIFT_ERR_ARG, "%s: metadata entry %zu has no key or value", path, i);
+    return DRIFT_OK;
 }
 
 static cJSON *entry_json(const drift_st_entry *e, uint64_t begin, uint64_t end)
 {
-    cJSON *o = cJSON_CreateObject(), *shape = cJSON_CreateArray(), *off = cJSON_CreateArray();
-    if (!o || !shape || !off) {
+    cJSON *o = cJSON_CreateObject(), *shape = cJSON_AddArrayToObject(o, "shape");
+    cJSON *off = cJSON_AddArrayToObject(o, "data_offsets");
+    bool ok = off && cJSON_AddStringToObject(o, "dtype", drift_st_dtype_name(e->dtype));
+    for (int i = 0; ok && i < e->ndim; i++)
+        ok = cJSON_AddItemToArray(shape, cJSON_CreateNumber(e->shape[i]));
+    ok = ok && cJSON_AddItemToArray(off, cJSON_CreateNumber((double)begin)) &&
+         cJSON_AddItemToArray(off, cJSON_CreateNumber((double)end));
+    if (!ok) {
         cJSON_Delete(o);
-        cJSON_Delete(shape);
-        cJSON_Delete(off);
         return NULL;
     }
-    cJSON_AddItemToObject(o, "dtype", cJSON_CreateString(drift_st_dtype_name(e->dtype)));
-    for (int i = 0; i < e->ndim; i++)
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber(e->shape[i]));
-    cJSON_AddItemToObject(o, "shape", shape);
-    cJSON_AddItemToArray(off, cJSON_CreateNumber((double)begin));
-    cJSON_AddItemToArray(off, cJSON_CreateNumber((double)end));
-    cJSON_AddItemToObject(o, "data_offsets", off);
     return o;
 }
 
-/* The header JSON, unpadded; NULL on allocation failure. */
-static char *header_json(const drift_st_entry *entries, size_t n, const uint64_t *bytes,
-                         const drift_st_meta *meta, size_t n_meta)
+/* The header object (NULL on allocation failure): metadata first, then
+ * the entries with back-to-back offsets. */
+static cJSON *header_json(const drift_st_entry *entries, size_t n, const uint64_t *bytes,
+                          const drift_st_meta *meta, size_t n_meta)
 {
     cJSON *root = cJSON_CreateObject();
     bool ok = root != NULL;
@@ -295,14 +246,29 @@ static char *header_json(const drift_st_entry *entries, size_t n, const uint64_t
     uint64_t offset = 0;
     for (size_t i = 0; ok && i < n; i++) {
         cJSON *e = entry_json(&entries[i], offset, offset + bytes[i]);
-        ok = e != NULL;
-        if (ok)
-            cJSON_AddItemToObject(root, entries[i].name, e);
+        ok = e && cJSON_AddItemToObject(root, entries[i].name, e);
         offset += bytes[i];
     }
-    char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    return text;
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* Repeated tensor names or metadata keys. */
+static drift_status check_unique(const char *path, const cJSON *root)
+{
+    bool nomem1, nomem2;
+    const char *t = drift_json_duplicate_key(root, &nomem1);
+    const char *m = drift_json_duplicate_key(cJSON_GetObjectItem(root, "__metadata__"), &nomem2);
+    if (nomem1 || nomem2)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory writing %s", path);
+    if (t)
+        return drift_fail(DRIFT_ERR_ARG, "%s: tensor name '%s' is used twice", path, t);
+    if (m)
+        return drift_fail(DRIFT_ERR_ARG, "%s: metadata key '%s' is used twice", path, m);
+    return DRIFT_OK;
 }
 
 /* Writes n floats of data as dtype, little endian. */
@@ -357,17 +323,21 @@ drift_status drift_safetensors_write(const char *path, const drift_st_entry *ent
     uint64_t *bytes = malloc((n ? n : 1) * sizeof *bytes);
     if (!bytes)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory writing %s", path);
-    drift_status s = DRIFT_OK;
+    drift_status s = check_meta(path, meta, n_meta);
     for (size_t i = 0; s == DRIFT_OK && i < n; i++)
         s = check_entry(path, &entries[i], &bytes[i]);
+    cJSON *root = s == DRIFT_OK ? header_json(entries, n, bytes, meta, n_meta) : NULL;
+    if (s == DRIFT_OK && !root)
+        s = drift_fail(DRIFT_ERR_NOMEM, "out of memory writing the header of %s", path);
     if (s == DRIFT_OK)
-        s = check_names(path, entries, n, meta, n_meta);
-    char *header = s == DRIFT_OK ? header_json(entries, n, bytes, meta, n_meta) : NULL;
+        s = check_unique(path, root);
+    char *header = s == DRIFT_OK ? cJSON_PrintUnformatted(root) : NULL;
     if (s == DRIFT_OK && !header)
         s = drift_fail(DRIFT_ERR_NOMEM, "out of memory writing the header of %s", path);
     if (s == DRIFT_OK)
         s = write_file(path, header, entries, n, bytes);
     cJSON_free(header);
+    cJSON_Delete(root);
     free(bytes);
     return s;
 }
@@ -575,18 +545,6 @@ static drift_status read_at(const drift_safetensors *h, void *buf, uint64_t n, u
     return DRIFT_OK;
 }
 
-/* A JSON number that is an integer in [0, 2^53]. */
-static bool json_u53(const cJSON *j, uint64_t *v)
-{
-    if (!cJSON_IsNumber(j))
-        return false;
-    double d = j->valuedouble;
-    if (!(d >= 0 && d <= 9007199254740992.0) || d != floor(d))
-        return false;
-    *v = (uint64_t)d;
-    return true;
-}
-
 static drift_status parse_shape(const drift_safetensors *h, const cJSON *shape, drift_st_info *e)
 {
     if (!cJSON_IsArray(shape))
@@ -599,7 +557,7 @@ static drift_status parse_shape(const drift_safetensors *h, const cJSON *shape, 
     int i = 0;
     for (const cJSON *d = shape->child; d; d = d->next, i++) {
         uint64_t v;
-        if (!json_u53(d, &v))
+        if (!drift_json_uint(d, &v))
             return drift_fail(DRIFT_ERR_FORMAT,
                               "%s: tensor '%s' has an invalid dimension %d (must be an integer >= 0)",
                               h->path, e->name, i);
@@ -610,8 +568,8 @@ static drift_status parse_shape(const drift_safetensors *h, const cJSON *shape, 
 
 static drift_status parse_offsets(const drift_safetensors *h, const cJSON *off, drift_st_info *e)
 {
-    if (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2 || !json_u53(off->child, &e->begin) ||
-        !json_u53(off->child->next, &e->end))
+    if (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2 || !drift_json_uint(off->child, &e->begin) ||
+        !drift_json_uint(off->child->next, &e->end))
         return drift_fail(DRIFT_ERR_FORMAT, "%s: tensor '%s' needs data_offsets [begin, end] of integers >= 0",
                           h->path, e->name);
     if (e->end < e->begin)
@@ -654,10 +612,20 @@ static drift_status parse_entry(const drift_safetensors *h, const cJSON *item, d
     return DRIFT_OK;
 }
 
+/* No key twice in an object of the header. */
+static drift_status check_repeats(const drift_safetensors *h, const cJSON *object, const char *what)
+{
+    bool nomem;
+    const char *dup = drift_json_duplicate_key(object, &nomem);
+    if (nomem)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory reading %s", h->path);
+    if (dup)
+        return drift_fail(DRIFT_ERR_FORMAT, "%s: %s '%s' appears twice", h->path, what, dup);
+    return DRIFT_OK;
+}
+
 static drift_status parse_metadata(drift_safetensors *h, const cJSON *m)
 {
-    if (h->meta_keys)
-        return drift_fail(DRIFT_ERR_FORMAT, "%s: __metadata__ appears twice", h->path);
     if (cJSON_IsNull(m))
         return DRIFT_OK;
     if (!cJSON_IsObject(m))
@@ -674,40 +642,28 @@ static drift_status parse_metadata(drift_safetensors *h, const cJSON *m)
         h->meta_keys[h->n_meta] = v->string;
         h->meta_values[h->n_meta++] = v->valuestring;
     }
-    const char *dup;
-    bool nomem;
-    if ((dup = find_duplicate(h->meta_keys, h->n_meta, &nomem)) != NULL || nomem)
-        return nomem ? drift_fail(DRIFT_ERR_NOMEM, "out of memory reading %s", h->path)
-                     : drift_fail(DRIFT_ERR_FORMAT, "%s: metadata key '%s' appears twice", h->path, dup);
-    return DRIFT_OK;
+    return check_repeats(h, m, "metadata key");
 }
 
 static drift_status parse_header(drift_safetensors *h, const char *text, size_t n)
 {
-    const char *end = NULL;
-    h->json = cJSON_ParseWithLengthOpts(text, n, &end, false);
-    size_t at = end && end >= text ? (size_t)(end - text) : 0;
-    if (!h->json)
-        return drift_fail(DRIFT_ERR_FORMAT, "%s: the header is not valid JSON (error near byte %zu of %zu)",
-                          h->path, at, n);
-    for (size_t i = at; i < n; i++)
-        if (!strchr(" \t\r\n", text[i]) || text[i] == '\0')
-            return drift_fail(DRIFT_ERR_FORMAT, "%s: the header has stray bytes after its JSON (byte %zu)",
-                              h->path, i);
+    char what[4200];
+    snprintf(what, sizeof what, "%s: the header", h->path);
+    drift_status s = drift_json_parse(text, n, what, &h->json);
+    if (s != DRIFT_OK)
+        return s;
     if (!cJSON_IsObject(h->json))
         return drift_fail(DRIFT_ERR_FORMAT, "%s: the header is not a JSON object", h->path);
+    if ((s = check_repeats(h, h->json, "tensor")) != DRIFT_OK)
+        return s;
     size_t items = (size_t)cJSON_GetArraySize(h->json);
     h->entries = calloc(items ? items : 1, sizeof *h->entries);
     if (!h->entries)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory reading %s", h->path);
-    for (const cJSON *c = h->json->child; c; c = c->next) {
-        drift_status s = strcmp(c->string, "__metadata__") == 0
-                             ? parse_metadata(h, c)
-                             : parse_entry(h, c, &h->entries[h->count++]);
-        if (s != DRIFT_OK)
-            return s;
-    }
-    return DRIFT_OK;
+    for (const cJSON *c = h->json->child; s == DRIFT_OK && c; c = c->next)
+        s = strcmp(c->string, "__metadata__") == 0 ? parse_metadata(h, c)
+                                                   : parse_entry(h, c, &h->entries[h->count++]);
+    return s;
 }
 
 static int compare_offsets(const void *a, const void *b)
@@ -754,9 +710,6 @@ static drift_status check_layout(drift_safetensors *h)
     for (size_t i = 0; i < h->count; i++)
         h->by_name[i] = &h->entries[i];
     qsort(h->by_name, h->count, sizeof *h->by_name, compare_info_names);
-    for (size_t i = 1; i < h->count; i++)
-        if (strcmp(h->by_name[i - 1]->name, h->by_name[i]->name) == 0)
-            return drift_fail(DRIFT_ERR_FORMAT, "%s: tensor '%s' appears twice", h->path, h->by_name[i]->name);
     return DRIFT_OK;
 }
 
