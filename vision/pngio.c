@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* zlib level for written files: on a 512x512 photograph, 3 writes about
+ * twice as fast as zlib's default 6 for a file about 8% larger. */
+#define DRIFT_PNG_ZLIB_LEVEL 3
+
 typedef struct png_job {
     const char *path;
     FILE *fp;
@@ -201,6 +205,7 @@ static int write_guarded(png_job *job, const drift_image *img, int depth)
     png_set_IHDR(job->png, job->info, (png_uint_32)img->width, (png_uint_32)img->height, depth,
                  png_color_types[img->channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
+    png_set_compression_level(job->png, DRIFT_PNG_ZLIB_LEVEL);
     png_write_info(job->png, job->info);
     png_write_image(job->png, job->rows);
     png_write_end(job->png, NULL);
