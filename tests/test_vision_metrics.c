@@ -48,6 +48,21 @@ static void test_identity_and_args(const golden_file *g)
     CHECK(drift_image_psnr(&x, &x, 1.0, &v) == DRIFT_OK && isinf(v), "image PSNR");
 }
 
+/* The same value, to the last bit, with 1 or 3 threads. */
+static void test_thread_independence(const golden_file *g)
+{
+    const golden_tensor *a = golden_get(g, "rgb_noise_a"), *b = golden_get(g, "rgb_noise_b");
+    if (!a || !b)
+        return;
+    double one = 0, three = 1;
+    drift_set_threads(1);
+    CHECK(drift_ssim(a->data, b->data, a->dims[1], a->dims[0], 3, 1.0, &one) == DRIFT_OK, "1 thread");
+    drift_set_threads(3);
+    CHECK(drift_ssim(a->data, b->data, a->dims[1], a->dims[0], 3, 1.0, &three) == DRIFT_OK, "3 threads");
+    CHECK(one == three, "SSIM %.17g with 1 thread, %.17g with 3", one, three);
+    drift_set_threads(0);
+}
+
 int main(void)
 {
     golden_file g;
@@ -57,6 +72,7 @@ int main(void)
         check_case(&g, "rgb_noise", 1.0);
         check_case(&g, "gray255", 255.0);
         test_identity_and_args(&g);
+        test_thread_independence(&g);
     }
     golden_free(&g);
     return test_finish("test_vision_metrics");

@@ -42,26 +42,37 @@ static void gaussian_taps(double w[SSIM_TAPS])
         w[i] /= sum;
 }
 
-/* Horizontal pass: rows[m][y * ow + x] for x in the valid columns
- * (ow = width - 2 * radius) of moment m of channel c. a, b: (H,W,C). */
-static void filter_rows(const float *a, const float *b, int width, int height, int channels, int c,
-                        const double w[SSIM_TAPS], double *rows[N_MOMENTS])
+/* One channel's SSIM computation, shared by the worker threads. */
+typedef struct ssim_job {
+    const float *a, *b; /* (H,W,C) */
+    int width, height, channels, c;
+    double w[SSIM_TAPS];
+    double c1, c2;
+    double *rows[N_MOMENTS]; /* horizontal pass: (H, W - 2 radius) each */
+    double *row_sums;        /* SSIM summed over each valid row: (H - 2 radius) */
+} ssim_job;
+
+/* Horizontal pass over rows [y0, y1): the five moments x, y, x^2, y^2, xy
+ * of channel c filtered along x, for the columns where the window fits. */
+static void filter_rows(void *ctx, size_t y0, size_t y1)
 {
-    int ow = width - 2 * SSIM_RADIUS;
-    for (int y = 0; y < height; y++) {
-        for (int x = 0; x < ow; x++) {
+    ssim_job *j = ctx;
+    size_t ow = (size_t)(j->width - 2 * SSIM_RADIUS), ch = (size_t)j->channels;
+    for (size_t y = y0; y < y1; y++) {
+        for (size_t x = 0; x < ow; x++) {
             double acc[N_MOMENTS] = {0};
+            const float *pa = j->a + (y * (size_t)j->width + x) * ch + (size_t)j->c;
+            const float *pb = j->b + (y * (size_t)j->width + x) * ch + (size_t)j->c;
             for (int k = 0; k < SSIM_TAPS; k++) {
-                size_t i = ((size_t)y * (size_t)width + (size_t)(x + k)) * (size_t)channels + (size_t)c;
-                double va = a[i], vb = b[i];
-                acc[0] += w[k] * va;
-                acc[1] += w[k] * vb;
-                acc[2] += w[k] * va * va;
-                acc[3] += w[k] * vb * vb;
-                acc[4] += w[k] * va * vb;
+                double va = pa[(size_t)k * ch], vb = pb[(size_t)k * ch], wk = j->w[k];
+                acc[0] += wk * va;
+                acc[1] += wk * vb;
+                acc[2] += wk * va * va;
+                acc[3] += wk * vb * vb;
+                acc[4] += wk * va * vb;
             }
             for (int m = 0; m < N_MOMENTS; m++)
-                rows[m][(size_t)y * (size_t)ow + (size_t)x] = acc[m];
+                j->rows[m][y * ow + x] = acc[m];
         }
     }
 }
@@ -74,25 +85,25 @@ static double ssim_at(const double mu[N_MOMENTS], double c1, double c2)
     return ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
 }
 
-/* Vertical pass over the valid rows and the mean SSIM of one channel. */
-static double mean_ssim(double *rows[N_MOMENTS], int width, int height, const double w[SSIM_TAPS],
-                        double c1, double c2)
+/* Vertical pass over valid rows [y0, y1): row_sums[y] = sum of SSIM in row y. */
+static void ssim_rows(void *ctx, size_t y0, size_t y1)
 {
-    int ow = width - 2 * SSIM_RADIUS, oh = height - 2 * SSIM_RADIUS;
-    double total = 0;
-    for (int y = 0; y < oh; y++) {
-        for (int x = 0; x < ow; x++) {
+    ssim_job *j = ctx;
+    size_t ow = (size_t)(j->width - 2 * SSIM_RADIUS);
+    for (size_t y = y0; y < y1; y++) {
+        double total = 0;
+        for (size_t x = 0; x < ow; x++) {
             double mu[N_MOMENTS];
             for (int m = 0; m < N_MOMENTS; m++) {
                 double acc = 0;
                 for (int k = 0; k < SSIM_TAPS; k++)
-                    acc += w[k] * rows[m][(size_t)(y + k) * (size_t)ow + (size_t)x];
+                    acc += j->w[k] * j->rows[m][(y + (size_t)k) * ow + x];
                 mu[m] = acc;
             }
-            total += ssim_at(mu, c1, c2);
+            total += ssim_at(mu, j->c1, j->c2);
         }
+        j->row_sums[y] = total;
     }
-    return total / ((double)ow * (double)oh);
 }
 
 static drift_status check_ssim_args(const float *a, const float *b, int width, int height,
@@ -110,6 +121,19 @@ static drift_status check_ssim_args(const float *a, const float *b, int width, i
     return DRIFT_OK;
 }
 
+/* Mean SSIM of channel j->c. Row sums are added in order, so the result
+ * does not depend on the thread count. */
+static double channel_ssim(ssim_job *j)
+{
+    size_t oh = (size_t)(j->height - 2 * SSIM_RADIUS), ow = (size_t)(j->width - 2 * SSIM_RADIUS);
+    drift_parallel_for((size_t)j->height, 16, filter_rows, j);
+    drift_parallel_for(oh, 16, ssim_rows, j);
+    double total = 0;
+    for (size_t y = 0; y < oh; y++)
+        total += j->row_sums[y];
+    return total / ((double)ow * (double)oh);
+}
+
 drift_status drift_ssim(const float *a, const float *b, int width, int height, int channels,
                         double data_range, double *ssim)
 {
@@ -117,20 +141,19 @@ drift_status drift_ssim(const float *a, const float *b, int width, int height, i
     if (s != DRIFT_OK)
         return s;
     size_t plane = (size_t)(width - 2 * SSIM_RADIUS) * (size_t)height;
-    double *buf = malloc(plane * N_MOMENTS * sizeof(double));
+    double *buf = malloc((plane * N_MOMENTS + (size_t)height) * sizeof(double));
     if (!buf)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory for SSIM of %dx%d images", width, height);
-    double *rows[N_MOMENTS], w[SSIM_TAPS];
+    ssim_job j = {.a = a, .b = b, .width = width, .height = height, .channels = channels};
     for (int m = 0; m < N_MOMENTS; m++)
-        rows[m] = buf + (size_t)m * plane;
-    gaussian_taps(w);
-    double c1 = (SSIM_K1 * data_range) * (SSIM_K1 * data_range);
-    double c2 = (SSIM_K2 * data_range) * (SSIM_K2 * data_range);
+        j.rows[m] = buf + (size_t)m * plane;
+    j.row_sums = buf + N_MOMENTS * plane;
+    gaussian_taps(j.w);
+    j.c1 = (SSIM_K1 * data_range) * (SSIM_K1 * data_range);
+    j.c2 = (SSIM_K2 * data_range) * (SSIM_K2 * data_range);
     double total = 0;
-    for (int c = 0; c < channels; c++) {
-        filter_rows(a, b, width, height, channels, c, w, rows);
-        total += mean_ssim(rows, width, height, w, c1, c2);
-    }
+    for (j.c = 0; j.c < channels; j.c++)
+        total += channel_ssim(&j);
     free(buf);
     *ssim = total / channels;
     if (isnan(*ssim))
