@@ -559,7 +559,7 @@ static drift_status parse_shape(const drift_safetensors *h, const cJSON *shape, 
         uint64_t v;
         if (!drift_json_uint(d, &v))
             return drift_fail(DRIFT_ERR_FORMAT,
-                              "%s: tensor '%s' has an invalid dimension %d (must be an integer >= 0)",
+                              "%s: tensor '%s': shape entry %d is not an integer >= 0",
                               h->path, e->name, i);
         e->shape[i] = (int64_t)v;
     }
