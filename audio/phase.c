@@ -43,18 +43,6 @@ static void initial_phases(const drift_griffinlim_options *o, size_t count, floa
     }
 }
 
-/* spec = mag * angles, then the inverse STFT into y. */
-static drift_status invert_with_phases(const drift_stft *p, const float *mag, const float *angles, size_t frames,
-                                       float *spec, float *y, size_t length)
-{
-    size_t count = frames * (size_t)drift_stft_bins(p);
-    for (size_t i = 0; i < count; i++) {
-        spec[2 * i] = mag[i] * angles[2 * i];
-        spec[2 * i + 1] = mag[i] * angles[2 * i + 1];
-    }
-    return drift_stft_inverse(p, spec, frames, y, length);
-}
-
 static drift_status check_options(const drift_stft *p, size_t frames, const drift_griffinlim_options *o,
                                   size_t length)
 {
@@ -65,6 +53,35 @@ static drift_status check_options(const drift_stft *p, size_t frames, const drif
         return drift_fail(DRIFT_ERR_ARG, "Griffin-Lim: an output of %zu samples has %zu frames, not the "
                           "spectrogram's %zu", length, drift_stft_frames(p, length), frames);
     return DRIFT_OK;
+}
+
+typedef struct update_job {
+    const float *mag;
+    float *angles; /* in: rebuilt spectrum; out: new unit phases */
+    float *prev;   /* previous rebuilt spectrum */
+    float *spec;   /* out: mag * new phases */
+    float beta;
+    size_t bins;
+} update_job;
+
+/* One pass per frame range: the momentum step, the phase normalisation and
+ * the magnitude product of the next inversion. */
+static void update_range(void *ctx, size_t begin, size_t end)
+{
+    update_job *u = ctx;
+    for (size_t i = begin * u->bins; i < end * u->bins; i++) {
+        float re = u->angles[2 * i], im = u->angles[2 * i + 1];
+        float are = re - u->beta * u->prev[2 * i], aim = im - u->beta * u->prev[2 * i + 1];
+        u->prev[2 * i] = re;
+        u->prev[2 * i + 1] = im;
+        float inv = 1.0f / (sqrtf(are * are + aim * aim) + 1e-16f);
+        are *= inv;
+        aim *= inv;
+        u->angles[2 * i] = are;
+        u->angles[2 * i + 1] = aim;
+        u->spec[2 * i] = u->mag[i] * are;
+        u->spec[2 * i + 1] = u->mag[i] * aim;
+    }
 }
 
 drift_status drift_griffinlim(const drift_stft *p, const float *mag, size_t frames,
@@ -82,22 +99,20 @@ drift_status drift_griffinlim(const drift_stft *p, const float *mag, size_t fram
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory for Griffin-Lim on %zu frames", frames);
     }
     initial_phases(opt, count, angles);
-    float beta = opt->momentum / (1.0f + opt->momentum);
+    for (size_t i = 0; i < count; i++) {
+        spec[2 * i] = mag[i] * angles[2 * i];
+        spec[2 * i + 1] = mag[i] * angles[2 * i + 1];
+    }
+    update_job u = {mag, angles, prev, spec, opt->momentum / (1.0f + opt->momentum), (size_t)drift_stft_bins(p)};
     for (int it = 0; it < opt->n_iter && !s; it++) {
-        s = invert_with_phases(p, mag, angles, frames, spec, y, length);
+        s = drift_stft_inverse(p, spec, frames, y, length);
         if (!s)
             s = drift_stft_forward(p, y, length, angles); /* angles := rebuilt */
-        if (s)
-            break;
-        for (size_t i = 0; i < 2 * count; i++) {
-            float rebuilt = angles[i];
-            angles[i] = rebuilt - beta * prev[i];
-            prev[i] = rebuilt;
-        }
-        normalise_phases(angles, count);
+        if (!s)
+            drift_parallel_for(frames, 16, update_range, &u);
     }
     if (!s)
-        s = invert_with_phases(p, mag, angles, frames, spec, y, length);
+        s = drift_stft_inverse(p, spec, frames, y, length);
     free(angles), free(spec), free(prev);
     if (!s && spectral_convergence)
         s = drift_spectral_convergence(p, mag, frames, y, length, spectral_convergence);

@@ -253,65 +253,69 @@ typedef struct inverse_job {
     const drift_stft *p;
     const float *spec;
     size_t frames;
-    float *blocks;     /* (frames, n_fft) windowed inverse transforms */
     float *y;
-    size_t start, length, full;
+    size_t start;      /* first output sample in padded coordinates */
+    size_t covered;    /* padded samples [start, covered) come from frames */
+    size_t length;
     atomic_int nomem;
-    atomic_long bad_sample; /* first sample with a zero window sum, or -1 */
+    atomic_long bad_sample; /* a sample with a zero window sum, or -1 */
 } inverse_job;
 
-static void inverse_frames_range(void *ctx, size_t begin, size_t end)
+/* Adds windowed frame t into acc/env, which hold padded samples [lo, hi). */
+static void add_frame(const inverse_job *job, size_t t, fftwf_complex *spec, float *frame, size_t lo, size_t hi,
+                      float *acc, float *env)
+{
+    const drift_stft *p = job->p;
+    size_t n_fft = (size_t)p->cfg.n_fft, at = t * (size_t)p->cfg.hop;
+    memcpy(spec, job->spec + t * (size_t)p->bins * 2, (size_t)p->bins * sizeof *spec);
+    fftwf_execute_dft_c2r(p->c2r, spec, frame);
+    size_t k0 = at < lo ? lo - at : 0, k1 = at + n_fft > hi ? hi - at : n_fft;
+    float scale = 1.0f / (float)n_fft;
+    for (size_t k = k0; k < k1; k++) {
+        acc[at + k - lo] += frame[k] * scale * p->window[k];
+        env[at + k - lo] += p->window_sq[k];
+    }
+}
+
+/* Output samples of hop-sized segments [begin, end): every frame that
+ * overlaps them is transformed here (a few frames at the edges of a range
+ * twice), overlap-added in frame order and divided by the window sum. */
+static void inverse_range(void *ctx, size_t begin, size_t end)
 {
     inverse_job *job = ctx;
     const drift_stft *p = job->p;
-    int n_fft = p->cfg.n_fft, bins = p->bins;
-    float *frame = fftwf_alloc_real((size_t)n_fft);
-    fftwf_complex *spec = fftwf_alloc_complex((size_t)bins);
-    if (!frame || !spec) {
+    size_t hop = (size_t)p->cfg.hop, n_fft = (size_t)p->cfg.n_fft;
+    size_t lo = job->start + begin * hop, hi = job->start + end * hop;
+    if (hi > job->start + job->length)
+        hi = job->start + job->length;
+    size_t hi_cov = hi < job->covered ? hi : job->covered;
+    size_t n = hi - lo;
+    float *frame = fftwf_alloc_real(n_fft), *acc = calloc(2 * n, sizeof *acc);
+    fftwf_complex *spec = fftwf_alloc_complex((size_t)p->bins);
+    if (!frame || !acc || !spec) {
         atomic_store(&job->nomem, 1);
-    } else {
-        float scale = 1.0f / (float)n_fft;
-        for (size_t t = begin; t < end; t++) {
-            memcpy(spec, job->spec + t * (size_t)bins * 2, (size_t)bins * sizeof *spec);
-            fftwf_execute_dft_c2r(p->c2r, spec, frame);
-            float *dst = job->blocks + t * (size_t)n_fft;
-            for (int k = 0; k < n_fft; k++)
-                dst[k] = frame[k] * scale * p->window[k];
+    } else if (lo < hi_cov) {
+        size_t t_lo = lo + 1 > n_fft ? (lo + 1 - n_fft + hop - 1) / hop : 0;
+        size_t t_hi = (hi_cov - 1) / hop < job->frames - 1 ? (hi_cov - 1) / hop : job->frames - 1;
+        for (size_t t = t_lo; t <= t_hi; t++)
+            add_frame(job, t, spec, frame, lo, hi_cov, acc, acc + n);
+    }
+    for (size_t j = lo; acc && j < hi; j++) {
+        float *out = &job->y[j - job->start];
+        float e = acc[n + j - lo];
+        if (j >= hi_cov) {
+            *out = 0.0f;
+        } else if (e < 1e-11f) {
+            long expected = -1;
+            atomic_compare_exchange_strong(&job->bad_sample, &expected, (long)(j - job->start));
+            *out = 0.0f;
+        } else {
+            *out = acc[j - lo] / e;
         }
     }
     fftwf_free(frame);
     fftwf_free(spec);
-}
-
-/* Overlap-add of output samples [begin, end), each divided by the summed
- * squared window at that sample. */
-static void inverse_overlap_range(void *ctx, size_t begin, size_t end)
-{
-    inverse_job *job = ctx;
-    const drift_stft *p = job->p;
-    size_t n_fft = (size_t)p->cfg.n_fft, hop = (size_t)p->cfg.hop;
-    for (size_t i = begin; i < end; i++) {
-        size_t j = i + job->start;
-        if (j >= job->full) {
-            job->y[i] = 0.0f;
-            continue;
-        }
-        size_t t_lo = j + 1 > n_fft ? (j + 1 - n_fft + hop - 1) / hop : 0;
-        size_t t_hi = j / hop < job->frames - 1 ? j / hop : job->frames - 1;
-        double sum = 0, env = 0;
-        for (size_t t = t_lo; t <= t_hi; t++) {
-            size_t k = j - t * hop;
-            sum += job->blocks[t * n_fft + k];
-            env += p->window_sq[k];
-        }
-        if (env < 1e-11) {
-            long expected = -1;
-            atomic_compare_exchange_strong(&job->bad_sample, &expected, (long)i);
-            job->y[i] = 0.0f;
-        } else {
-            job->y[i] = (float)(sum / env);
-        }
-    }
+    free(acc);
 }
 
 drift_status drift_stft_inverse(const drift_stft *p, const float *spec, size_t frames, float *y, size_t length)
@@ -320,18 +324,13 @@ drift_status drift_stft_inverse(const drift_stft *p, const float *spec, size_t f
         return drift_fail(DRIFT_ERR_ARG, "inverse STFT of zero frames");
     if (length == 0)
         length = drift_istft_default_length(p, frames);
-    size_t n_fft = (size_t)p->cfg.n_fft;
+    size_t hop = (size_t)p->cfg.hop;
     inverse_job job = {.p = p, .spec = spec, .frames = frames, .y = y, .start = p->pad, .length = length};
-    job.full = (size_t)p->cfg.hop * (frames - 1) + n_fft;
+    job.covered = hop * (frames - 1) + (size_t)p->cfg.n_fft;
     atomic_init(&job.nomem, 0);
     atomic_init(&job.bad_sample, -1);
-    job.blocks = malloc(frames * n_fft * sizeof(float));
-    if (!job.blocks)
-        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for an inverse STFT of %zu frames", frames);
-    drift_parallel_for(frames, 8, inverse_frames_range, &job);
-    if (!atomic_load(&job.nomem))
-        drift_parallel_for(length, 4096, inverse_overlap_range, &job);
-    free(job.blocks);
+    size_t grain = (size_t)p->cfg.n_fft / hop * 8 + 8;
+    drift_parallel_for((length + hop - 1) / hop, grain, inverse_range, &job);
     if (atomic_load(&job.nomem))
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory in the inverse STFT");
     long bad = atomic_load(&job.bad_sample);

@@ -3,6 +3,8 @@ drift_test(test_audio_stft drift_audio)
 drift_test(test_audio_mel drift_audio)
 drift_test(test_audio_phase drift_audio)
 drift_test(test_audio_files drift_audio)
+set_tests_properties(test_audio_files PROPERTIES
+                     ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/fixtures/audio/lsan.supp")
 drift_test(test_audio_ring drift_audio)
 
 # Playback through a private JACK server with the dummy backend (started and

@@ -15,9 +15,7 @@ NAME=drift_test_$$
 export JACK_DEFAULT_SERVER=$NAME JACK_NO_START_SERVER=1
 # LeakSanitizer: JACK's client library keeps a few process-lifetime
 # allocations after PortAudio closes it; drift's own leaks still count.
-SUPP=$(mktemp)
-printf 'leak:libjack\nleak:libportaudio\nleak:libasound\nleak:libdbus\n' > "$SUPP"
-export LSAN_OPTIONS="suppressions=$SUPP${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$(dirname "$0")/fixtures/audio/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 JACK_PID=
 WORK=$(mktemp -d)
 
@@ -26,7 +24,7 @@ cleanup() {
         kill "$JACK_PID" 2>/dev/null
         wait "$JACK_PID" 2>/dev/null
     fi
-    rm -f /dev/shm/jack_"$NAME"_* /dev/shm/jack_sem.*_"$NAME"_* "$SUPP"
+    rm -f /dev/shm/jack_"$NAME"_* /dev/shm/jack_sem.*_"$NAME"_*
     rm -rf "$WORK"
 }
 trap cleanup EXIT
