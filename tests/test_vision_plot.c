@@ -115,6 +115,10 @@ static void test_lines(void)
     CHECK(drift_plot_lines(vt_tmp("lin.png"), &p) == DRIFT_OK, "linear plot: %s", drift_last_error());
     CHECK(read_plot(vt_tmp("lin.png"), 640, 400, &img) > 3000, "linear plot nearly empty");
     drift_image_free(&img);
+    p.width = 320, p.height = 240, p.log_y = 1; /* small: 1x text */
+    CHECK(drift_plot_lines(vt_tmp("small.png"), &p) == DRIFT_OK, "small plot: %s", drift_last_error());
+    CHECK(read_plot(vt_tmp("small.png"), 320, 240, &img) > 1500, "small plot nearly empty");
+    drift_image_free(&img);
     drift_series one = {NULL, y1, 1, NULL};
     drift_line_plot single = {&one, 1, NULL, NULL, NULL, 0, 0, 0};
     CHECK(drift_plot_lines(vt_tmp("one.png"), &single) == DRIFT_OK, "one point: %s", drift_last_error());

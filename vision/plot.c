@@ -6,30 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "canvas.h"
 #include "colormap.h"
+#include "plotaxes.h"
 #include "pngio.h"
 
-#define MAX_TICKS 16
-
-static const float ink[3] = {0.13f, 0.13f, 0.15f};
 static const float white[3] = {1.0f, 1.0f, 1.0f};
-static const float grid_gray[3] = {0.90f, 0.90f, 0.91f};
-
-/* One axis: data interval [lo, hi] drawn over pixels [p0, p1]; log10 when
- * log is set (lo and hi are then already log10 values). */
-typedef struct axis {
-    double lo, hi;
-    double p0, p1;
-    int log;
-} axis;
-
-static double axis_pixel(const axis *a, double v)
-{
-    if (a->log)
-        v = v > 0 ? log10(v) : -INFINITY;
-    return a->p0 + (v - a->lo) / (a->hi - a->lo) * (a->p1 - a->p0);
-}
+#define ink drift_plot_ink
 
 static drift_status new_canvas(drift_image *img, int w, int h)
 {
@@ -46,108 +28,18 @@ static drift_status save_canvas(const char *path, drift_image *img)
     return s;
 }
 
-/* Text centred at x, at scale 2, or 1 if that would not fit the picture. */
-static void draw_centred(drift_image *img, int x, int y, const char *s)
+/* A frame one pixel outside area. */
+static void frame_area(drift_image *img, drift_rect area)
 {
-    if (!s || !*s)
-        return;
-    int scale = drift_canvas_text_width(s, 2) > img->width - 20 ? 1 : 2;
-    int w = drift_canvas_text_width(s, scale);
-    x = x - w / 2 < 10 ? 10 + w / 2 : x + (w + 1) / 2 > img->width - 10 ? img->width - 10 - (w + 1) / 2 : x;
-    drift_canvas_text(img, x, y + (2 - scale) * 3, s, scale, 0, ink);
-}
-
-/* Title centred over [x0, x1] near the top; optional. */
-static void draw_title(drift_image *img, const char *title, int x0, int x1)
-{
-    draw_centred(img, (x0 + x1) / 2, 18, title);
-}
-
-/* Largest linear-axis ticks: round values within [lo, hi] (either order). */
-static int linear_ticks(double lo, double hi, int max, double *t, double *step)
-{
-    return drift_nice_ticks(fmin(lo, hi), fmax(lo, hi), max, t, step);
-}
-
-/* Ticks of a log axis (a->lo, a->hi in log10): decades when three or more
- * fit, else 1-2-5 steps, else round linear values. Values, not logs. */
-static int log_ticks(const axis *a, int max, double *t, double *step)
-{
-    int n = 0;
-    double d0 = ceil(a->lo - 1e-9), d1 = floor(a->hi + 1e-9);
-    if (d1 - d0 >= 2) {
-        int stride = (int)ceil((d1 - d0 + 1) / max);
-        for (double d = d0; d <= d1 && n < max; d += stride)
-            t[n++] = pow(10, d);
-        *step = 0;
-        return n;
-    }
-    static const double mult[3] = {1, 2, 5};
-    for (double d = floor(a->lo); d <= ceil(a->hi) && n < max; d++)
-        for (int i = 0; i < 3 && n < max; i++) {
-            double v = mult[i] * pow(10, d);
-            if (log10(v) >= a->lo - 1e-9 && log10(v) <= a->hi + 1e-9)
-                t[n++] = v;
-        }
-    *step = 0;
-    if (n >= 3)
-        return n;
-    return linear_ticks(pow(10, a->lo), pow(10, a->hi), 5, t, step);
-}
-
-static void tick_text(double v, double step, char *buf, size_t size)
-{
-    if (step > 0)
-        drift_format_tick(v, step, buf, size);
-    else
-        snprintf(buf, size, "%g", v);
-}
-
-/* Ticks, labels and optional grid lines below `area` for the x axis. */
-static void draw_x_axis(drift_image *img, drift_rect area, const axis *ax, const char *label,
-                        int grid)
-{
-    double t[MAX_TICKS], step = 0;
-    int n = ax->lo == ax->hi ? 0 : linear_ticks(ax->lo, ax->hi, 9, t, &step);
-    for (int i = 0; i < n; i++) {
-        double x = floor(axis_pixel(ax, t[i])) + 0.5;
-        if (grid)
-            drift_canvas_line(img, area, x, area.y0, x, area.y1, 1, grid_gray);
-        drift_canvas_line(img, drift_canvas_bounds(img), x, area.y1, x, area.y1 + 6, 1, ink);
-        char buf[32];
-        tick_text(t[i], step, buf, sizeof buf);
-        drift_canvas_text(img, (int)x, area.y1 + 12, buf, 2, 0, ink);
-    }
-    draw_centred(img, (area.x0 + area.x1) / 2, area.y1 + 42, label);
-}
-
-/* One y tick at pixel row y with its label left of area. */
-static void draw_y_tick(drift_image *img, drift_rect area, double y, const char *text, int grid)
-{
-    y = floor(y) + 0.5;
-    if (grid)
-        drift_canvas_line(img, area, area.x0, y, area.x1, y, 1, grid_gray);
-    drift_canvas_line(img, drift_canvas_bounds(img), area.x0 - 6, y, area.x0, y, 1, ink);
-    int scale = drift_canvas_text_width(text, 2) > area.x0 - 46 ? 1 : 2;
-    drift_canvas_text(img, area.x0 - 10, (int)y - drift_canvas_text_height(scale) / 2, text, scale,
-                      1, ink);
-}
-
-/* Numeric ticks of a y axis (linear or log) and its label. */
-static void draw_y_axis(drift_image *img, drift_rect area, const axis *ay, const char *label)
-{
-    double t[MAX_TICKS], step = 0;
-    int n = ay->log ? log_ticks(ay, 8, t, &step) : linear_ticks(ay->lo, ay->hi, 8, t, &step);
-    for (int i = 0; i < n; i++) {
-        char buf[32];
-        tick_text(t[i], step, buf, sizeof buf);
-        draw_y_tick(img, area, axis_pixel(ay, t[i]), buf, 1);
-    }
-    if (label && *label)
-        drift_canvas_text_up(img, 16, (area.y0 + area.y1) / 2, label, 2, ink);
+    drift_rect r = {area.x0 - 1, area.y0 - 1, area.x1 + 1, area.y1 + 1};
+    drift_canvas_frame(img, r, ink);
 }
 
 /* ---- heat maps ---- */
+
+/* Fixed layout of the DRIFT_HEATMAP_WIDTH x DRIFT_HEATMAP_HEIGHT picture. */
+static const drift_rect heat_area = {140, 56, 860, DRIFT_HEATMAP_HEIGHT - 76};
+static const drift_rect heat_bar = {884, 56, 908, DRIFT_HEATMAP_HEIGHT - 76};
 
 /* Mean of the finite values in rows [r0, r1) and columns [c0, c1); NaN if none. */
 static float block_mean(const drift_heatmap *h, int r0, int r1, int c0, int c1)
@@ -180,13 +72,11 @@ static void draw_cells(drift_image *img, drift_rect area, const drift_heatmap *h
     for (int py = 0; py < ht; py++) {
         int r0, r1;
         pixel_cells(ht - 1 - py, ht, h->rows, &r0, &r1); /* row 0 at the bottom */
+        float *row = img->data + ((size_t)(area.y0 + py) * (size_t)img->width + (size_t)area.x0) * 3;
         for (int px = 0; px < w; px++) {
             int c0, c1;
             pixel_cells(px, w, h->cols, &c0, &c1);
-            float rgb[3];
-            drift_colormap_magma((block_mean(h, r0, r1, c0, c1) - lo) / (hi - lo), rgb);
-            float *p = img->data + ((size_t)(area.y0 + py) * (size_t)img->width + (size_t)(area.x0 + px)) * 3;
-            memcpy(p, rgb, sizeof rgb);
+            drift_colormap_magma((block_mean(h, r0, r1, c0, c1) - lo) / (hi - lo), row + 3 * px);
         }
     }
 }
@@ -202,15 +92,13 @@ static void draw_colorbar(drift_image *img, drift_rect bar, float lo, float hi)
         drift_canvas_fill(img, line, rgb);
     }
     drift_canvas_frame(img, bar, ink);
-    axis a = {lo, hi, bar.y1, bar.y0, 0};
-    double t[MAX_TICKS], step;
-    int n = linear_ticks(lo, hi, 7, t, &step);
-    for (int i = 0; i < n; i++) {
-        double y = floor(axis_pixel(&a, t[i])) + 0.5;
+    drift_axis a = {lo, hi, bar.y1 - 0.5, bar.y0 - 0.5, 0};
+    drift_ticks t;
+    drift_axis_ticks(&a, 7, 2, &t);
+    for (int i = 0; i < t.n; i++) {
+        double y = floor(drift_axis_pixel(&a, t.value[i])) + 0.5;
         drift_canvas_line(img, drift_canvas_bounds(img), bar.x1, y, bar.x1 + 5, y, 1, ink);
-        char buf[32];
-        drift_format_tick(t[i], step, buf, sizeof buf);
-        drift_canvas_text(img, bar.x1 + 9, (int)y - 7, buf, 2, -1, ink);
+        drift_canvas_text(img, bar.x1 + 9, (int)y - 7, t.text[i], 2, -1, ink);
     }
 }
 
@@ -254,25 +142,23 @@ static void color_range(const drift_heatmap *h, float *lo, float *hi)
     }
 }
 
-static void draw_heatmap_yticks(drift_image *img, drift_rect area, const drift_heatmap *h)
+/* The caller's row ticks, or round row numbers when there are none. */
+static void heatmap_yticks(const drift_heatmap *h, const drift_axis *ay, drift_ticks *t, int *scale)
 {
-    axis ay = {-0.5, h->rows - 0.5, area.y1, area.y0, 0};
-    if (h->n_yticks == 0) { /* row numbers */
-        double t[MAX_TICKS], step;
-        int n = drift_nice_ticks(0, h->rows - 1, 8, t, &step);
-        for (int i = 0; i < n; i++) {
-            char buf[32];
-            drift_format_tick(t[i], step, buf, sizeof buf);
-            draw_y_tick(img, area, axis_pixel(&ay, t[i]), buf, 0);
+    for (*scale = 2; *scale >= 1; (*scale)--) {
+        if (h->n_yticks == 0) {
+            drift_axis rows = {0, h->rows - 1, ay->p0, ay->p1, 0};
+            drift_axis_ticks(&rows, 8, *scale, t);
+        } else {
+            memset(t, 0, sizeof *t);
+            for (int i = 0; i < h->n_yticks; i++)
+                if (h->ytick_rows[i] >= -0.5 && h->ytick_rows[i] <= h->rows - 0.5 && h->ytick_labels[i])
+                    drift_ticks_add(t, h->ytick_rows[i], h->ytick_labels[i], *scale);
         }
+        if (t->max_width <= heat_area.x0 - 46)
+            return;
     }
-    for (int i = 0; i < h->n_yticks; i++) {
-        double r = h->ytick_rows[i];
-        if (r >= -0.5 && r <= h->rows - 0.5 && h->ytick_labels[i])
-            draw_y_tick(img, area, axis_pixel(&ay, r), h->ytick_labels[i], 0);
-    }
-    if (h->y_label && *h->y_label)
-        drift_canvas_text_up(img, 16, (area.y0 + area.y1) / 2, h->y_label, 2, ink);
+    *scale = 1;
 }
 
 drift_status drift_plot_heatmap(const char *png_path, const drift_heatmap *h)
@@ -283,17 +169,24 @@ drift_status drift_plot_heatmap(const char *png_path, const drift_heatmap *h)
         s = new_canvas(&img, DRIFT_HEATMAP_WIDTH, DRIFT_HEATMAP_HEIGHT);
     if (s != DRIFT_OK)
         return s;
-    drift_rect area = {140, 56, 860, DRIFT_HEATMAP_HEIGHT - 76};
-    drift_rect bar = {884, area.y0, 908, area.y1};
+    drift_rect area = heat_area;
     float lo, hi;
     color_range(h, &lo, &hi);
     draw_cells(&img, area, h, lo, hi);
-    drift_canvas_frame(&img, (drift_rect){area.x0 - 1, area.y0 - 1, area.x1 + 1, area.y1 + 1}, ink);
-    draw_colorbar(&img, bar, lo, hi);
-    axis ax = {h->x_min, h->x_max, area.x0, area.x1, 0};
-    draw_x_axis(&img, area, &ax, h->x_label, 0);
-    draw_heatmap_yticks(&img, area, h);
-    draw_title(&img, h->title, area.x0, area.x1);
+    frame_area(&img, area);
+    draw_colorbar(&img, heat_bar, lo, hi);
+    drift_axis ax = {h->x_min, h->x_max, area.x0, area.x1, 0};
+    drift_ticks t;
+    drift_axis_ticks_fit(&ax, 2, &t);
+    drift_draw_x_ticks(&img, area, &ax, &t, 2, 0);
+    drift_draw_centred(&img, (area.x0 + area.x1) / 2, area.y1 + 42, h->x_label, 2);
+    drift_axis ay = {-0.5, h->rows - 0.5, area.y1, area.y0, 0};
+    int scale;
+    heatmap_yticks(h, &ay, &t, &scale);
+    drift_draw_y_ticks(&img, area, &ay, &t, scale, 0);
+    if (h->y_label && *h->y_label)
+        drift_canvas_text_up(&img, 16, (area.y0 + area.y1) / 2, h->y_label, 2, ink);
+    drift_draw_centred(&img, (area.x0 + area.x1) / 2, 18, h->title, 2);
     return save_canvas(png_path, &img);
 }
 
@@ -330,8 +223,16 @@ static long data_extent(const drift_line_plot *p, double *x0, double *x1, double
     return n;
 }
 
+/* Where everything goes in a line plot, from the picture size and texts. */
+typedef struct line_layout {
+    int scale;           /* text magnification: 2, or 1 in small pictures */
+    drift_rect area;     /* the plotting area */
+    drift_axis ax, ay;
+    drift_ticks xt, yt;
+} line_layout;
+
 /* Axes over the data with a margin on y (in log10 units on a log axis). */
-static void make_axes(const drift_line_plot *p, drift_rect area, axis *ax, axis *ay)
+static void data_axes(const drift_line_plot *p, drift_axis *ax, drift_axis *ay)
 {
     double x0, x1, y0, y1;
     data_extent(p, &x0, &x1, &y0, &y1);
@@ -340,12 +241,31 @@ static void make_axes(const drift_line_plot *p, drift_rect area, axis *ax, axis 
     if (x0 == x1)
         x0 -= 1, x1 += 1;
     double pad = y1 > y0 ? 0.05 * (y1 - y0) : (p->log_y ? 0.3 : fmax(1.0, fabs(y0) * 0.1));
-    *ax = (axis){x0, x1, area.x0, area.x1 - 1, 0};
-    *ay = (axis){y0 - pad, y1 + pad, area.y1 - 1, area.y0, p->log_y};
+    *ax = (drift_axis){x0, x1, 0, 0, 0};
+    *ay = (drift_axis){y0 - pad, y1 + pad, 0, 0, p->log_y};
+}
+
+/* Top and bottom margins first, then y ticks (whose labels set the left
+ * margin), then x ticks that fit the width left. */
+static void layout_lines(const drift_line_plot *p, int w, int h, line_layout *L)
+{
+    int s = L->scale = w >= 640 && h >= 400 ? 2 : 1, th = drift_canvas_text_height(s);
+    int has_title = p->title && *p->title, has_xl = p->x_label && *p->x_label;
+    int has_yl = p->y_label && *p->y_label;
+    data_axes(p, &L->ax, &L->ay);
+    L->area.y0 = 8 * s + (has_title ? th + 8 * s : 0) + 4;
+    L->area.y1 = h - (6 * s + th + (has_xl ? 8 * s + th : 0) + 8 * s);
+    L->ay.p0 = L->area.y1 - 0.5, L->ay.p1 = L->area.y0 + 0.5;
+    int max_y = (L->area.y1 - L->area.y0) / (3 * th);
+    drift_axis_ticks(&L->ay, max_y < 2 ? 2 : max_y > 8 ? 8 : max_y, s, &L->yt);
+    L->area.x0 = 8 * s + (has_yl ? th + 8 * s : 0) + L->yt.max_width + 5 * s + 4;
+    L->area.x1 = w - 12 * s - 10;
+    L->ax.p0 = L->area.x0 + 0.5, L->ax.p1 = L->area.x1 - 0.5;
+    drift_axis_ticks_fit(&L->ax, s, &L->xt);
 }
 
 static void draw_series(drift_image *img, drift_rect area, const drift_series *s, int log_y,
-                        const axis *ax, const axis *ay, const float rgb[3])
+                        const drift_axis *ax, const drift_axis *ay, const float rgb[3], double width)
 {
     int have_prev = 0;
     double px = 0, py = 0;
@@ -354,34 +274,41 @@ static void draw_series(drift_image *img, drift_rect area, const drift_series *s
             have_prev = 0;
             continue;
         }
-        double x = axis_pixel(ax, point_x(s, i)) + 0.5, y = axis_pixel(ay, s->y[i]) + 0.5;
-        drift_canvas_line(img, area, have_prev ? px : x, have_prev ? py : y, x, y, 2.0, rgb);
+        double x = drift_axis_pixel(ax, point_x(s, i)), y = drift_axis_pixel(ay, s->y[i]);
+        drift_canvas_line(img, area, have_prev ? px : x, have_prev ? py : y, x, y, width, rgb);
         px = x, py = y, have_prev = 1;
     }
 }
 
-/* The legend box in the top right corner of the plot area. */
-static void draw_legend(drift_image *img, drift_rect area, const drift_line_plot *p)
+/* The legend box in the top right corner of the plot area; smaller text
+ * when it would cover more than half the area's width. */
+static void draw_legend(drift_image *img, drift_rect area, const drift_line_plot *p, int scale)
 {
     int rows = 0, wmax = 0;
     for (int k = 0; k < p->n_series; k++)
         if (p->series[k].label && *p->series[k].label) {
             rows++;
-            int w = drift_canvas_text_width(p->series[k].label, 2);
+            int w = drift_canvas_text_width(p->series[k].label, 1);
             wmax = w > wmax ? w : wmax;
         }
     if (!rows)
         return;
-    drift_rect box = {area.x1 - wmax - 62, area.y0 + 10, area.x1 - 10, area.y0 + 18 + rows * 24};
+    if (scale > 1 && wmax * scale + 31 * scale > (area.x1 - area.x0) / 2)
+        scale = 1;
+    int line = 12 * scale, pad = 4 * scale;
+    drift_rect box = {area.x1 - wmax * scale - 27 * scale - 2 * pad, area.y0 + pad,
+                      area.x1 - pad, area.y0 + 3 * pad + rows * line};
     drift_canvas_fill(img, box, white);
     drift_canvas_frame(img, box, ink);
-    int y = box.y0 + 8;
+    int y = box.y0 + pad + scale;
     for (int k = 0; k < p->n_series; k++) {
         if (!p->series[k].label || !*p->series[k].label)
             continue;
-        drift_canvas_line(img, box, box.x0 + 10, y + 7, box.x0 + 34, y + 7, 3.0, series_colors[k]);
-        drift_canvas_text(img, box.x0 + 42, y, p->series[k].label, 2, -1, ink);
-        y += 24;
+        double ly = y + 3.5 * scale;
+        drift_canvas_line(img, box, box.x0 + pad, ly, box.x0 + pad + 16 * scale, ly, 1.5 * scale,
+                          series_colors[k]);
+        drift_canvas_text(img, box.x0 + pad + 21 * scale, y, p->series[k].label, scale, -1, ink);
+        y += line;
     }
 }
 
@@ -411,16 +338,19 @@ drift_status drift_plot_lines(const char *png_path, const drift_line_plot *p)
         s = new_canvas(&img, p->width ? p->width : 900, p->height ? p->height : 560);
     if (s != DRIFT_OK)
         return s;
-    drift_rect area = {110, 56, img.width - 30, img.height - 76};
-    axis ax, ay;
-    make_axes(p, area, &ax, &ay);
-    draw_y_axis(&img, area, &ay, p->y_label);
-    draw_x_axis(&img, area, &ax, p->x_label, 1);
+    line_layout L;
+    layout_lines(p, img.width, img.height, &L);
+    int sc = L.scale, th = drift_canvas_text_height(sc);
+    drift_draw_y_ticks(&img, L.area, &L.ay, &L.yt, sc, 1);
+    drift_draw_x_ticks(&img, L.area, &L.ax, &L.xt, sc, 1);
     for (int k = 0; k < p->n_series; k++)
-        draw_series(&img, area, &p->series[k], p->log_y, &ax, &ay, series_colors[k]);
-    drift_canvas_frame(&img, (drift_rect){area.x0 - 1, area.y0 - 1, area.x1 + 1, area.y1 + 1}, ink);
-    draw_legend(&img, area, p);
-    draw_title(&img, p->title, area.x0, area.x1);
+        draw_series(&img, L.area, &p->series[k], p->log_y, &L.ax, &L.ay, series_colors[k], sc == 2 ? 2.0 : 1.5);
+    frame_area(&img, L.area);
+    draw_legend(&img, L.area, p, sc);
+    if (p->y_label && *p->y_label)
+        drift_canvas_text_up(&img, 8 * sc + th / 2, (L.area.y0 + L.area.y1) / 2, p->y_label, sc, ink);
+    drift_draw_centred(&img, (L.area.x0 + L.area.x1) / 2, L.area.y1 + 6 * sc + th + 8 * sc, p->x_label, sc);
+    drift_draw_centred(&img, (L.area.x0 + L.area.x1) / 2, 8 * sc, p->title, sc);
     return save_canvas(png_path, &img);
 }
 

@@ -2,7 +2,8 @@
  * (training loss curves) and sheets of sample images.
  *
  * Text is drawn with drift's built-in 5x7 bitmap font (printable ASCII;
- * other bytes show as '?'), scaled 2x. Colours of heat maps come from
+ * other bytes show as '?'), scaled 2x (1x in line plots smaller than
+ * 640 x 400, and for texts too wide for the picture). Colours of heat maps come from
  * drift's magma-like colour map (colormap.h), monotone in lightness, so
  * larger values always look brighter, also in gray print. Files are
  * written atomically as 8-bit RGB PNGs. */
@@ -61,8 +62,9 @@ typedef struct drift_line_plot {
     int width, height;         /* picture size; 0 means 900 x 560; at least 320 x 240 */
 } drift_line_plot;
 
-/* Draws the series as lines over axes with ticks, a legend (top right) and
- * a title. Fails on no series, a series with n < 1 or no y, sizes out of
+/* Draws the series as lines over axes with round-number ticks and light
+ * grid lines, a legend (top right) and a title; the margins adapt to the
+ * tick labels, and the x ticks to the width. Fails on no series, a series with n < 1 or no y, sizes out of
  * range (at most 8192 x 8192), or no drawable point at all. */
 drift_status drift_plot_lines(const char *png_path, const drift_line_plot *p);
 
