@@ -51,12 +51,16 @@ drift_status drift_mel_spectrogram(const drift_stft *stft, const drift_mel *m, c
                                    float power, float *mel);
 
 /* Inverse of drift_mel_apply: the non-negative spec (frames, n_freqs)
- * that minimises ||FB spec^T - mel||^2, by projected gradient descent
- * (step 1/L with L = ||FB||_2^2, `iterations` steps, started from the
- * clamped transpose FB^T mel rescaled per band). The mel bank has far fewer
- * rows than bins, so the spectrum is not unique: the result reproduces
- * the mel spectrogram closely (see tests for measured error) while
- * spreading energy smoothly within each band. mel: (n_mels, frames). */
+ * that minimises ||FB spec^T - mel||_F^2, by projected gradient descent
+ * with Nesterov acceleration (FISTA; step 1/L with L = ||FB||_2^2),
+ * `iterations` steps (100 is plenty), started from each band's mean level
+ * spread over its bins. A mel bank has far fewer rows than bins, so the
+ * spectrum is not unique: the result reproduces the mel spectrogram, not
+ * the fine structure inside each band. Measured on espeak-ng speech
+ * (22.05 kHz, n_fft 1024, 80 Slaney mels): the mel spectrogram of the
+ * result matches to < 1e-4 relative (Frobenius) after 50 steps, while the
+ * linear magnitudes differ from the original by 27% (a 3 s sine sweep:
+ * 20%). mel: (n_mels, frames). */
 drift_status drift_mel_invert(const drift_mel *m, const float *mel, size_t frames, int iterations,
                               float *spec);
 

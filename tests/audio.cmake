@@ -15,3 +15,8 @@ add_test(NAME test_audio_playback
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_audio_playback.sh $<TARGET_FILE:test_audio_playback>
                  $<$<TARGET_EXISTS:drift>:$<TARGET_FILE:drift>>)
 set_tests_properties(test_audio_playback PROPERTIES TIMEOUT 120)
+
+# `drift spectrogram` end to end (needs the CLI, which needs vision/).
+if(TARGET drift)
+  add_test(NAME test_audio_cli COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_audio_cli.sh $<TARGET_FILE:drift>)
+endif()
