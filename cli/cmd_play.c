@@ -59,7 +59,10 @@ int cmd_play(int argc, char **argv)
     size_t played = 0;
     double start = cli_now();
     drift_status s = drift_play_audio(&a, device, on_progress, &bar, &played);
-    cli_progress_finish(&bar);
+    if (!s)
+        cli_progress_finish(&bar);
+    else if (bar.tty && !quiet && played)
+        fputc('\n', stderr); /* end the interrupted bar's line */
     double seconds = (double)a.frames / a.rate;
     drift_audio_free(&a);
     if (s)
