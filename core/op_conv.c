@@ -1,18 +1,21 @@
-/* op_conv.c: convolution as one matrix product over the whole batch.
+/* op_conv.c: convolution as matrix products over groups of samples.
  *
- * Forward: im2col writes the input patches of all N samples into one
- * column matrix col[Cin*KH*KW, N*Ho*Wo] (scratch slot 0); one GEMM
- * Y[Cout, N*Ho*Wo] = W[Cout, Cin*KH*KW] x col (scratch slot 1); a scatter
- * moves Y into NCHW order and adds the bias. With N = 1, Y already is the
- * output; with a 1x1 kernel, stride 1 and no padding as well, col is x.
+ * Forward, for each group of samples (as many as keep the column matrix
+ * near 2 MB, so it stays in cache; at least one): im2col writes their
+ * input patches into col[Cin*KH*KW, n*Ho*Wo] (scratch slot 0); one GEMM
+ * Y[Cout, n*Ho*Wo] = W[Cout, Cin*KH*KW] x col (scratch slot 1); a scatter
+ * moves Y into NCHW order and adds the bias. With one sample per group, Y
+ * already is the output; with a 1x1 kernel, stride 1 and no padding as
+ * well, col is x itself.
  *
- * Backward: dY is gathered back to [Cout, N*Ho*Wo]; db = row sums of dY;
- * dW += dY x col^T with col recomputed (cheaper in memory than keeping it);
- * dcol = W^T x dY, then col2im adds dcol into dx.
+ * Backward, per group: dY is gathered to [Cout, n*Ho*Wo]; db += row sums
+ * of dY; dW += dY x col^T with col recomputed (cheaper in memory than
+ * keeping it); dcol = W^T x dY, then col2im adds dcol into dx.
  *
  * The copy loops run in parallel over rows of col, over (n, c) planes or
  * over (c, n) blocks; every output value is written by one thread in a
- * fixed order, so results do not depend on the thread count. */
+ * fixed order and the grouping depends only on the shapes, so results do
+ * not depend on the thread count. */
 #include "op_conv.h"
 
 #include "blas.h"
@@ -360,14 +363,10 @@ static void rowsum_range(void *p, size_t begin, size_t end)
     }
 }
 
-/* Samples per chunk: the columns of one chunk fill at most about
- * CONV_CHUNK_FLOATS floats, so col stays in cache-friendly sizes (one
- * huge GEMM with few rows runs far below peak) and scratch stays small. */
-#ifdef CONV_CHUNK_OVERRIDE
-#define CONV_CHUNK_FLOATS (1u << CONV_CHUNK_OVERRIDE)
-#else
+/* Samples per group: the columns of one group fill at most about
+ * CONV_CHUNK_FLOATS floats, so col stays in cache (one huge GEMM with few
+ * rows runs far below peak) and scratch stays small. At least one sample. */
 #define CONV_CHUNK_FLOATS (1u << 19)
-#endif
 
 static int chunk_samples(const conv_geom *c)
 {

@@ -146,7 +146,8 @@ static void test_golden(void)
     CHECK(golden_load(&gf, test_path("golden/ops_conv.bin")), "golden file loads");
     static const char *convs[] = {"conv1d_k3",     "conv1d_s2",      "conv1d_n1",   "conv2d_k3",
                                   "conv2d_s2_even", "conv2d_s2_odd", "conv2d_1x1",  "conv2d_1x1_n1",
-                                  "conv2d_3x5_p2", "conv2d_wide",    "conv2d_valid", "conv1d_valid_k5"};
+                                  "conv2d_3x5_p2", "conv2d_wide",    "conv2d_valid", "conv1d_valid_k5",
+                                  "conv2d_big_odd",  "conv2d_big_even"};
     static const char *linears[] = {"linear_2d", "linear_3d", "linear_4d"};
     for (size_t i = 0; i < sizeof convs / sizeof *convs; i++) {
         golden_case(&gf, convs[i], conv_op, 7);
@@ -204,6 +205,8 @@ static void test_conv_fd(void)
         {"conv2d k3 s2 even", 2, 3, 2, 8, 6, 3, 3, 2, 1, true},
         {"conv2d k3 s2 odd", 1, 2, 3, 7, 5, 3, 3, 2, 1, false},
         {"conv2d k3 p0", 2, 2, 3, 5, 6, 3, 3, 1, 0, true},
+        {"conv2d k3 p1 big odd", 1, 2, 3, 33, 33, 3, 3, 1, 1, true},
+        {"conv2d k3 p1 big even", 2, 3, 2, 24, 24, 3, 3, 1, 1, false},
         {"conv2d 1x1 n1", 1, 4, 3, 3, 5, 1, 1, 1, 0, true},
         {"conv2d 1x1 n2", 2, 4, 3, 4, 3, 1, 1, 1, 0, false},
     };

@@ -90,6 +90,8 @@ conv_case("conv2d_3x5_p2", 2, 3, 2, (6, 7), (3, 5), 1, 2, False)
 conv_case("conv2d_wide", 4, 16, 16, (8, 8), (3, 3), 1, 1, True)
 conv_case("conv2d_valid", 2, 3, 4, (6, 7), (3, 3), 1, 0, True)
 conv_case("conv1d_valid_k5", 2, 3, 2, (12,), (5,), 1, 0, False)
+conv_case("conv2d_big_odd", 1, 3, 2, (33, 35), (3, 3), 1, 1, True)
+conv_case("conv2d_big_even", 2, 2, 3, (24, 22), (3, 3), 1, 1, False)
 
 linear_case("linear_2d", (5,), 7, 4, True)
 linear_case("linear_3d", (2, 3), 7, 6, False)
