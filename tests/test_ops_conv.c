@@ -337,6 +337,41 @@ static run_result run_conv(drift_graph *g, const conv_spec *s)
                         y->numel, x->numel, w->numel, b->numel};
 }
 
+/* Linear forward and backward, (4,96,64) x (80,64)^T, on 1 then 2 threads. */
+static void test_linear_threads(void)
+{
+    int xs[3] = {4, 96, 64}, ws[2] = {80, 64}, bs = 80;
+    float *first[3] = {NULL, NULL, NULL};
+    for (int threads = 1; threads <= 2; threads++) {
+        drift_set_threads(threads);
+        drift_graph *g = drift_graph_create();
+        drift_tensor *in[3] = {drift_graph_tensor(g, 3, xs), drift_graph_tensor(g, 2, ws),
+                               drift_graph_tensor(g, 1, &bs)};
+        drift_rng rng;
+        drift_rng_init(&rng, 8, 0);
+        for (int i = 0; i < 3; i++) {
+            drift_rng_normal(&rng, in[i]->data, in[i]->numel);
+            in[i]->flags |= DRIFT_T_NEEDS_GRAD;
+        }
+        drift_tensor *y = drift_linear(g, in[0], in[1], in[2]);
+        drift_rng_normal(&rng, drift_grad(g, y), y->numel);
+        CHECK(drift_graph_backward_from(g, y) == DRIFT_OK, "linear threads: %s", drift_graph_error(g));
+        float *got[3] = {y->data, in[0]->grad, in[1]->grad};
+        size_t n[3] = {y->numel, in[0]->numel, in[1]->numel};
+        for (int i = 0; i < 3; i++) {
+            if (threads == 1)
+                first[i] = copy_of(got[i], n[i]);
+            else
+                CHECK(memcmp(first[i], got[i], n[i] * sizeof(float)) == 0,
+                      "linear result %d differs between 1 and 2 threads", i);
+        }
+        drift_graph_free(g);
+    }
+    for (int i = 0; i < 3; i++)
+        free(first[i]);
+    drift_set_threads(0);
+}
+
 static void test_threads_and_memory(void)
 {
     static const conv_spec specs[] = {
@@ -374,5 +409,6 @@ int main(void)
     test_linear_fd();
     test_bad_shapes();
     test_threads_and_memory();
+    test_linear_threads();
     return test_finish("test_ops_conv");
 }
