@@ -1,1 +1,2 @@
 drift_bench(bench_gemm drift_core)
+drift_bench(bench_unet drift_core)

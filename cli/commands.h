@@ -3,6 +3,7 @@
 #define DRIFT_COMMANDS_H
 
 int cmd_info(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_play(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_spectrogram(int argc, char **argv);

@@ -7,6 +7,7 @@
 
 static const cli_command commands[] = {
     {"info", "show the engine's setup, or a model's configuration", cmd_info},
+    {"train", "train a model from a recipe file (resumable)", cmd_train},
     {"play", "play an audio file through an output device", cmd_play},
     {"devices", "list the audio output devices", cmd_devices},
     {"spectrogram", "draw an audio file's log-mel spectrogram as a PNG", cmd_spectrogram},

@@ -24,6 +24,11 @@
 #include "params.h"
 #include "optim.h"
 #include "unet.h"
+#include "schedule.h"
+#include "sampler.h"
+#include "safetensors.h"
+#include "model.h"
+#include "train.h"
 
 #define DRIFT_VERSION "0.1.0"
 

@@ -78,8 +78,26 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* A forked child has none of the parent's threads: start again empty. */
+static void reset_after_fork(void)
+{
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
+    pool_busy = fresh;
+    pool_lock = fresh;
+    work_ready = fresh_cond;
+    work_done = fresh_cond;
+    n_workers = 0;
+    pending = 0;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void install_atfork(void) { pthread_atfork(NULL, NULL, reset_after_fork); }
+
 static bool ensure_workers(int want)
 {
+    pthread_once(&atfork_once, install_atfork);
     while (n_workers < want) {
         if (pthread_create(&workers[n_workers], NULL, worker_main, (void *)(size_t)(n_workers + 1)) != 0)
             return false;

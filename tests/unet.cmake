@@ -1,1 +1,2 @@
 drift_test(test_unet drift_core)
+drift_test(test_train drift_core)

@@ -1,0 +1,191 @@
+/* trainsetup.c: recipes to models, options and data (see trainsetup.h). */
+#include "trainsetup.h"
+#include "vision/idx.h"
+#include "vision/imgdata.h"
+#include "vision/plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void read_network(recipe *r, drift_unet_config *u, int in_channels, int dims)
+{
+    *u = drift_unet_ref_config(dims, in_channels);
+    u->base_channels = (int)recipe_int(r, "base_channels", 1, 1024, u->base_channels);
+    int mults[DRIFT_UNET_MAX_LEVELS];
+    int n = recipe_ints(r, "channel_mults", mults, DRIFT_UNET_MAX_LEVELS, 1, 64);
+    if (n > 0) {
+        u->n_levels = n;
+        memcpy(u->mults, mults, sizeof(int) * (size_t)n);
+    }
+    u->res_blocks = (int)recipe_int(r, "res_blocks", 1, 8, u->res_blocks);
+    u->groups = (int)recipe_int(r, "groups", 1, 1024, u->groups);
+    int levels[DRIFT_UNET_MAX_LEVELS];
+    n = recipe_ints(r, "attention_levels", levels, DRIFT_UNET_MAX_LEVELS, 0, DRIFT_UNET_MAX_LEVELS - 1);
+    u->attn_levels = 0;
+    for (int i = 0; i < n; i++)
+        u->attn_levels |= 1u << levels[i];
+    u->mid_attention = (int)recipe_int(r, "mid_attention", 0, 1, 1);
+    u->heads = (int)recipe_int(r, "heads", 1, 64, 1);
+    u->dropout = (float)recipe_num(r, "dropout", 0, 0.9, 0);
+    u->temb_in = (int)recipe_int(r, "time_embedding_in", 2, 1024, u->temb_in);
+    u->temb_dim = (int)recipe_int(r, "time_embedding", 1, 4096, u->temb_dim);
+}
+
+static drift_status read_diffusion(recipe *r, drift_model_config *c)
+{
+    const char *sched = recipe_str(r, "beta_schedule", "cosine");
+    const char *pred = recipe_str(r, "prediction", "v");
+    drift_status s = drift_beta_schedule_parse(sched, &c->schedule);
+    if (s == DRIFT_OK)
+        s = drift_prediction_parse(pred, &c->prediction);
+    c->timesteps = (int)recipe_int(r, "timesteps", 2, 100000, 1000);
+    c->zero_terminal_snr = recipe_int(r, "zero_terminal_snr", 0, 1, 0) != 0;
+    return s;
+}
+
+static void read_training(recipe *r, drift_train_options *o)
+{
+    drift_train_defaults(o);
+    o->steps = recipe_int(r, "steps", 1, 1000000000L, 10000);
+    o->batch = (int)recipe_int(r, "batch", 1, 4096, 32);
+    o->lr = recipe_num(r, "lr", 1e-8, 1, 2e-4);
+    o->min_lr = recipe_num(r, "min_lr", 0, 1, o->lr * 0.1);
+    o->warmup = recipe_int(r, "warmup", 0, 1000000000L, 200);
+    o->weight_decay = recipe_num(r, "weight_decay", 0, 1, 0);
+    o->clip = recipe_num(r, "clip", 0, 1e6, 1.0);
+    o->ema_decay = recipe_num(r, "ema", 0, 0.99999, 0.999);
+    o->min_snr_gamma = recipe_num(r, "min_snr_gamma", 0, 1e6, 5);
+    o->cond_drop = recipe_num(r, "cond_drop", 0, 1, 0.1);
+    o->seed = (uint64_t)recipe_int(r, "seed", 0, 2147483647L, 0);
+    o->checkpoint_every = recipe_int(r, "checkpoint_every", 0, 1000000000L, 500);
+    o->model_dtype = recipe_int(r, "half_precision", 0, 1, 0) ? DRIFT_ST_F16 : DRIFT_ST_F32;
+}
+
+/* ---- data kinds -------------------------------------------------------- */
+
+typedef struct {
+    drift_image_set set;
+    drift_image_source src;
+} image_data;
+
+static void image_data_free(void *p)
+{
+    image_data *d = p;
+    drift_image_source_free(&d->src);
+    drift_image_set_free(&d->set);
+    free(d);
+}
+
+static drift_status setup_fashion(recipe *r, train_setup *ts, drift_model_config *c)
+{
+    int size = (int)recipe_int(r, "size", 28, 64, 32);
+    int limit = (int)recipe_int(r, "limit", 0, 60000, 0);
+    const char *cond = recipe_str(r, "conditioning", "class");
+    image_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    drift_status s = drift_image_set_fashion_mnist(recipe_str(r, "data_dir", NULL), true, size, limit, &d->set);
+    if (s != DRIFT_OK) {
+        free(d);
+        return s;
+    }
+    bool classes = strcmp(cond, "class") == 0;
+    if (!classes && strcmp(cond, "none") != 0) {
+        image_data_free(d);
+        return drift_fail(DRIFT_ERR_ARG, "conditioning for fashion-mnist is 'class' or 'none', not '%s'", cond);
+    }
+    static char *names[10];
+    for (int i = 0; i < 10; i++)
+        names[i] = (char *)drift_fashion_mnist_class(i);
+    if (classes) {
+        c->n_classes = 10;
+        c->class_names = names;
+    }
+    c->data_mean = 0.5f;
+    c->data_std = 0.5f;
+    ts->opts.spatial[0] = ts->opts.spatial[1] = size;
+    ts->data_state = d;
+    ts->data_free = image_data_free;
+    return DRIFT_OK;
+}
+
+drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
+{
+    memset(ts, 0, sizeof *ts);
+    const char *data = recipe_str(r, "data", NULL);
+    if (!data)
+        return drift_fail(DRIFT_ERR_ARG, "the recipe names no data (data = fashion-mnist, ...)");
+    drift_unet_config u;
+    drift_model_config c;
+    read_training(r, &ts->opts);
+    drift_status s;
+    if (strcmp(data, "fashion-mnist") == 0) {
+        read_network(r, &u, 1, 2);
+        c = drift_model_config_default(&u);
+        s = setup_fashion(r, ts, &c);
+    } else {
+        s = drift_fail(DRIFT_ERR_ARG, "unknown data '%s' (known: fashion-mnist)", data);
+    }
+    if (s == DRIFT_OK)
+        s = read_diffusion(r, &c);
+    uint64_t init_seed = (uint64_t)recipe_int(r, "init_seed", 0, 2147483647L, 0);
+    if (s == DRIFT_OK)
+        s = recipe_status(r);
+    if (s == DRIFT_OK) {
+        c.unet.n_classes = c.n_classes;
+        c.unet.vocab_size = c.vocab_size;
+        s = drift_model_create(&c, init_seed, &ts->model);
+    }
+    if (s == DRIFT_OK && ts->data_free == image_data_free) {
+        image_data *d = ts->data_state;
+        s = drift_image_source_init(&d->src, &d->set, ts->opts.seed, c.data_mean, c.data_std, false,
+                                    c.n_classes > 0);
+        ts->data = drift_image_source_data(&d->src);
+    }
+    if (s != DRIFT_OK)
+        train_setup_free(ts);
+    return s;
+}
+
+void train_setup_free(train_setup *ts)
+{
+    drift_model_free(ts->model);
+    if (ts->data_free)
+        ts->data_free(ts->data_state);
+    memset(ts, 0, sizeof *ts);
+}
+
+drift_status train_write_loss_curve(const char *checkpoint, const char *model_path, char *png, size_t size)
+{
+    float *loss;
+    size_t n;
+    drift_status s = drift_train_loss_log(checkpoint, &loss, &n);
+    if (s != DRIFT_OK)
+        return s;
+    if (n == 0)
+        return drift_fail(DRIFT_ERR_ARG, "no steps recorded yet");
+    float *smooth = malloc(n * sizeof(float));
+    if (!smooth) {
+        free(loss);
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    }
+    size_t window = n / 50 + 1;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += loss[i];
+        if (i >= window)
+            sum -= loss[i - window];
+        smooth[i] = (float)(sum / (double)(i < window ? i + 1 : window));
+    }
+    const char *dot = strrchr(model_path, '.'), *slash = strrchr(model_path, '/');
+    int stem = dot && (!slash || dot > slash) ? (int)(dot - model_path) : (int)strlen(model_path);
+    snprintf(png, size, "%.*s.loss.png", stem, model_path);
+    drift_series series[2] = {{NULL, loss, (int)n, "loss per step"}, {NULL, smooth, (int)n, "moving average"}};
+    drift_line_plot plot = {series, 2, "training loss", "step", "loss", 1, 0, 0};
+    s = drift_plot_lines(png, &plot);
+    free(loss);
+    free(smooth);
+    return s;
+}
