@@ -69,9 +69,10 @@ static void result_free(op_result *r)
 }
 
 /* Runs f on copies of the inputs; the output's gradient is gy (or fixed
- * random values if gy is NULL). Returns false if the operator failed. */
+ * random values if gy is NULL); input gradients start at grad_init.
+ * Returns false if the operator failed. */
 static bool run_op(gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *in, const float *gy,
-                   op_result *res)
+                   float grad_init, op_result *res)
 {
     memset(res, 0, sizeof *res);
     drift_graph *g = drift_graph_create();
@@ -83,7 +84,9 @@ static bool run_op(gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *i
         memcpy(copies[i], in[i].data, n * sizeof(float));
         t[i] = drift_graph_wrap(g, copies[i], in[i].ndim, in[i].shape);
         if (in[i].differentiable) {
-            res->grad[i] = calloc(n, sizeof(float));
+            res->grad[i] = malloc(n * sizeof(float));
+            for (size_t e = 0; e < n; e++)
+                res->grad[i][e] = grad_init;
             t[i]->grad = res->grad[i];
             t[i]->flags |= DRIFT_T_NEEDS_GRAD | DRIFT_T_PARAM;
         }
@@ -138,7 +141,7 @@ static void golden_check(const golden_file *gf, const char *op, gradcheck_fn f, 
     snprintf(name, sizeof name, "%s.out", op);
     const golden_tensor *want = golden_get(gf, name);
     op_result r;
-    bool ok = gy && want && run_op(f, ctx, n_in, in, gy->data, &r);
+    bool ok = gy && want && run_op(f, ctx, n_in, in, gy->data, 0.0f, &r);
     CHECK(ok, "%s ran", op);
     if (!ok)
         return;
@@ -157,15 +160,33 @@ static void golden_check(const golden_file *gf, const char *op, gradcheck_fn f, 
     result_free(&r);
 }
 
+/* ---- backward adds into gradients that already hold values ----------- */
+
+static void accumulate_check(const char *op, gradcheck_fn f, void *ctx, int n_in,
+                             const gradcheck_input *in)
+{
+    op_result r0, r1;
+    bool ok = run_op(f, ctx, n_in, in, NULL, 0.0f, &r0) && run_op(f, ctx, n_in, in, NULL, 1.0f, &r1);
+    CHECK(ok, "%s ran", op);
+    for (int i = 0; ok && i < n_in; i++) {
+        size_t bad = 0;
+        for (size_t e = 0; r0.grad[i] && e < numel(&in[i]); e++)
+            bad += fabsf(r1.grad[i][e] - 1.0f - r0.grad[i][e]) > 2.4e-7f * (1.0f + fabsf(r0.grad[i][e]));
+        CHECK(bad == 0, "%s: backward overwrote %zu gradient elements of input %d", op, bad, i);
+    }
+    result_free(&r0);
+    result_free(&r1);
+}
+
 /* ---- 1 and 2 threads give identical bits ------------------------------ */
 
 static void thread_check(const char *op, gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *in)
 {
     op_result r1, r2;
     drift_set_threads(1);
-    bool ok1 = run_op(f, ctx, n_in, in, NULL, &r1);
+    bool ok1 = run_op(f, ctx, n_in, in, NULL, 0.0f, &r1);
     drift_set_threads(2);
-    bool ok2 = run_op(f, ctx, n_in, in, NULL, &r2);
+    bool ok2 = run_op(f, ctx, n_in, in, NULL, 0.0f, &r2);
     CHECK(ok1 && ok2, "%s ran on 1 and 2 threads", op);
     if (ok1 && ok2) {
         CHECK(r1.out_n == r2.out_n && memcmp(r1.out, r2.out, r1.out_n * sizeof(float)) == 0,
@@ -272,6 +293,16 @@ static void test_gradients(void)
     /* Fixed target (no gradient) as in training. */
     gradcheck_input fixed[2] = {ab[0], input(3, s3, b, false)};
     check_grad_eps("mse fixed target", op_mse, w, 2, fixed, FD_EPS_QUADRATIC);
+
+    accumulate_check("silu", op_silu, NULL, 1, ab);
+    accumulate_check("add", op_add, NULL, 2, ab);
+    accumulate_check("mul", op_mul, NULL, 2, ab);
+    accumulate_check("scale", op_scale, &factor, 1, ab);
+    accumulate_check("dropout", op_dropout, &p, 1, ab);
+    accumulate_check("add_channel", op_add_channel, NULL, 2, xv);
+    accumulate_check("mul_channel", op_mul_channel, NULL, 2, xv);
+    accumulate_check("embedding", op_embedding, &ic, 1, &table);
+    accumulate_check("mse", op_mse, w, 2, ab);
     free(a);
     free(b);
     free(v);

@@ -5,6 +5,8 @@
 #include "drift.h"
 #include "gradcheck.h"
 #include "op_attn.h"
+#include "op_elem.h"
+#include "op_loss.h"
 #include "op_norm.h"
 #include "testutil.h"
 
@@ -71,9 +73,10 @@ static void result_free(op_result *r)
 }
 
 /* Runs f on copies of the inputs; the output's gradient is gy (or fixed
- * random values if gy is NULL). Returns false if the operator failed. */
+ * random values if gy is NULL); input gradients start at grad_init.
+ * Returns false if the operator failed. */
 static bool run_op(gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *in, const float *gy,
-                   op_result *res)
+                   float grad_init, op_result *res)
 {
     memset(res, 0, sizeof *res);
     drift_graph *g = drift_graph_create();
@@ -85,7 +88,9 @@ static bool run_op(gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *i
         memcpy(copies[i], in[i].data, n * sizeof(float));
         t[i] = drift_graph_wrap(g, copies[i], in[i].ndim, in[i].shape);
         if (in[i].differentiable) {
-            res->grad[i] = calloc(n, sizeof(float));
+            res->grad[i] = malloc(n * sizeof(float));
+            for (size_t e = 0; e < n; e++)
+                res->grad[i][e] = grad_init;
             t[i]->grad = res->grad[i];
             t[i]->flags |= DRIFT_T_NEEDS_GRAD | DRIFT_T_PARAM;
         }
@@ -138,7 +143,7 @@ static void golden_check(const golden_file *gf, const char *op, gradcheck_fn f, 
     snprintf(name, sizeof name, "%s.out", op);
     const golden_tensor *want = golden_get(gf, name);
     op_result r;
-    bool ok = gy && want && run_op(f, ctx, n_in, in, gy->data, &r);
+    bool ok = gy && want && run_op(f, ctx, n_in, in, gy->data, 0.0f, &r);
     CHECK(ok, "%s ran", op);
     if (!ok)
         return;
@@ -157,15 +162,33 @@ static void golden_check(const golden_file *gf, const char *op, gradcheck_fn f, 
     result_free(&r);
 }
 
+/* ---- backward adds into gradients that already hold values ----------- */
+
+static void accumulate_check(const char *op, gradcheck_fn f, void *ctx, int n_in,
+                             const gradcheck_input *in)
+{
+    op_result r0, r1;
+    bool ok = run_op(f, ctx, n_in, in, NULL, 0.0f, &r0) && run_op(f, ctx, n_in, in, NULL, 1.0f, &r1);
+    CHECK(ok, "%s ran", op);
+    for (int i = 0; ok && i < n_in; i++) {
+        size_t bad = 0;
+        for (size_t e = 0; r0.grad[i] && e < numel(&in[i]); e++)
+            bad += fabsf(r1.grad[i][e] - 1.0f - r0.grad[i][e]) > 2.4e-7f * (1.0f + fabsf(r0.grad[i][e]));
+        CHECK(bad == 0, "%s: backward overwrote %zu gradient elements of input %d", op, bad, i);
+    }
+    result_free(&r0);
+    result_free(&r1);
+}
+
 /* ---- 1 and 2 threads give identical bits ------------------------------ */
 
 static void thread_check(const char *op, gradcheck_fn f, void *ctx, int n_in, const gradcheck_input *in)
 {
     op_result r1, r2;
     drift_set_threads(1);
-    bool ok1 = run_op(f, ctx, n_in, in, NULL, &r1);
+    bool ok1 = run_op(f, ctx, n_in, in, NULL, 0.0f, &r1);
     drift_set_threads(2);
-    bool ok2 = run_op(f, ctx, n_in, in, NULL, &r2);
+    bool ok2 = run_op(f, ctx, n_in, in, NULL, 0.0f, &r2);
     CHECK(ok1 && ok2, "%s ran on 1 and 2 threads", op);
     if (ok1 && ok2) {
         CHECK(r1.out_n == r2.out_n && memcmp(r1.out, r2.out, r1.out_n * sizeof(float)) == 0,
@@ -240,6 +263,7 @@ static void test_group_norm_gradients(void)
     gn_ctx cb = {1, false, true};
     gradcheck_input xb[2] = {in2[0], in2[2]};
     check_grad("group_norm 2-D, beta only", op_group_norm, &cb, 2, xb, FD_EPS_NORM);
+    accumulate_check("group_norm", op_group_norm, &c2, 3, in2);
     free(x);
     free(gamma);
     free(beta);
@@ -260,14 +284,16 @@ static void test_attention_gradients(void)
     check_grad("attention 4 heads, key mask", op_attention, &four_masked, 4, in, FD_EPS_ATTN);
     check_grad("attention 2 heads, key mask", op_attention, &two_masked, 4, in, FD_EPS_ATTN);
     check_grad("self-attention 2 heads", op_attention, &self, 1, in, FD_EPS_ATTN);
+    accumulate_check("attention", op_attention, &four_masked, 4, in);
+    accumulate_check("self-attention", op_attention, &self, 1, in);
 
     /* A sample with every key masked gives zeros and no gradient; masked
      * keys and values get no gradient; a masked value does not matter. */
     op_result r, r2;
-    bool ok = run_op(op_attention, &four_masked, 4, in, NULL, &r);
+    bool ok = run_op(op_attention, &four_masked, 4, in, NULL, 0.0f, &r);
     CHECK(ok, "masked attention ran");
     v[6 * 8 + 3 * 8 + 2] += 5.0f; /* sample 1, key 3 (masked), feature 2 */
-    ok = ok && run_op(op_attention, &four_masked, 4, in, NULL, &r2);
+    ok = ok && run_op(op_attention, &four_masked, 4, in, NULL, 0.0f, &r2);
     if (ok) {
         size_t zero_out = 0, zero_gq = 0, zero_gkv = 0, masked = 0;
         for (int i = 2 * 32; i < 3 * 32; i++) {
@@ -348,6 +374,40 @@ static void test_bad_arguments(void)
     drift_graph_free(g);
 }
 
+/* A training step repeated on one graph allocates nothing after the first:
+ * group norm, SiLU, self-attention with a mask and the loss, forward and
+ * backward. */
+static void test_steady_state(void)
+{
+    int sx[3] = {2, 8, 12}, c8[1] = {8}, sm[2] = {2, 8}; /* as tokens: Lk = 8, D = 12 */
+    float *x = randn(192, 30, 1, 0), *gamma = randn(8, 31, 1, 1), *target = randn(192, 32, 1, 0);
+    float ggamma[8], mask[16];
+    for (int i = 0; i < 16; i++)
+        mask[i] = (float)(i % 5 != 1);
+    drift_graph *g = drift_graph_create();
+    size_t allocs = 0;
+    for (int step = 0; step < 3; step++) {
+        drift_graph_reset(g);
+        memset(ggamma, 0, sizeof ggamma);
+        drift_tensor *gt = drift_graph_wrap(g, gamma, 1, c8);
+        gt->grad = ggamma;
+        gt->flags |= DRIFT_T_NEEDS_GRAD | DRIFT_T_PARAM;
+        drift_tensor *h = drift_silu(g, drift_group_norm(g, drift_graph_wrap(g, x, 3, sx), gt, NULL, 4, 1e-5f));
+        drift_tensor *a = drift_attention(g, h, h, h, 2, drift_graph_wrap(g, mask, 2, sm));
+        drift_tensor *loss = drift_mse(g, a, drift_graph_wrap(g, target, 3, sx), NULL);
+        CHECK(drift_graph_backward(g, loss) == DRIFT_OK, "step %d: %s", step, drift_graph_error(g));
+        if (step == 1)
+            allocs = drift_graph_system_allocs(g);
+        if (step == 2)
+            CHECK(drift_graph_system_allocs(g) == allocs, "steady-state step allocated (%zu -> %zu)", allocs,
+                  drift_graph_system_allocs(g));
+    }
+    drift_graph_free(g);
+    free(x);
+    free(gamma);
+    free(target);
+}
+
 static void test_threads(void)
 {
     int side = light() ? 16 : 32;
@@ -378,6 +438,7 @@ int main(void)
     test_attention_gradients();
     test_golden();
     test_bad_arguments();
+    test_steady_state();
     test_threads();
     return test_finish("test_ops_norm_attn");
 }
