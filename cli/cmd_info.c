@@ -1,5 +1,5 @@
-/* cmd_info.c: `drift info`: the engine's setup (kernels, threads). A model
- * file's configuration is added once checkpoints exist. */
+/* cmd_info.c: `drift info [MODEL]`: the engine's setup (kernels, threads),
+ * or a model file's configuration and parameter count. */
 #include "cli.h"
 #include "commands.h"
 
@@ -9,9 +9,48 @@
 
 static void help(void)
 {
-    printf("usage: drift info [--threads N]\n\n"
-           "Shows how drift computes on this machine: matrix kernels, threads.\n\n"
-           "example:\n  drift info\n");
+    printf("usage: drift info [MODEL] [--threads N]\n\n"
+           "Without a model: how drift computes on this machine (matrix kernels, threads).\n"
+           "With a model file: its configuration and parameter count.\n\n"
+           "examples:\n  drift info\n  drift info presets/drums.safetensors\n");
+}
+
+static int show_model(const char *path)
+{
+    drift_model *m;
+    if (drift_model_load(path, &m) != DRIFT_OK)
+        return cli_fail_status("info", "cannot load the model");
+    const drift_model_config *c = &m->cfg;
+    const drift_unet_config *u = &c->unet;
+    printf("model: %s\n", path);
+    printf("parameters: %zu\n", drift_params_numel(drift_unet_params(m->net)));
+    printf("network: %d-D U-Net, %d input channels", u->dims, u->in_channels);
+    if (u->cond_channels)
+        printf(" + %d conditioning channels", u->cond_channels);
+    printf(", base %d channels, multipliers", u->base_channels);
+    for (int l = 0; l < u->n_levels; l++)
+        printf("%s%d", l ? "," : " ", u->mults[l]);
+    printf(", %d residual blocks per level, attention at levels", u->res_blocks);
+    int any = 0;
+    for (int l = 0; l < u->n_levels; l++)
+        if ((u->attn_levels >> l) & 1)
+            printf("%s%d", any++ ? "," : " ", l);
+    printf("%s%s\n", any ? "" : " none", u->mid_attention ? " and the middle" : "");
+    printf("diffusion: %s schedule, %d steps%s, predicts %s\n", drift_beta_schedule_name(c->schedule),
+           c->timesteps, c->zero_terminal_snr ? ", zero terminal SNR" : "", drift_prediction_name(c->prediction));
+    printf("data: mean %g, std %g\n", c->data_mean, c->data_std);
+    if (c->n_classes) {
+        printf("classes (%d):", c->n_classes);
+        for (int i = 0; i < c->n_classes; i++)
+            printf("%s %s", i ? "," : "", c->class_names[i]);
+        printf("\n");
+    }
+    if (c->vocab_size)
+        printf("tags: %d (drift tags %s lists them)\n", c->vocab_size, path);
+    if (c->task_json)
+        printf("task: %s\n", c->task_json);
+    drift_model_free(m);
+    return 0;
 }
 
 int cmd_info(int argc, char **argv)
@@ -33,6 +72,8 @@ int cmd_info(int argc, char **argv)
     }
     if (threads)
         drift_set_threads((int)threads);
+    if (optind < argc)
+        return show_model(argv[optind]);
     printf("drift %s\n", DRIFT_VERSION);
     printf("matrix kernels: %s\n", drift_blas_describe());
     printf("threads: %d (of %d cores)\n", drift_get_threads(), drift_cpu_count());

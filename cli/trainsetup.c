@@ -36,7 +36,7 @@ static void read_network(recipe *r, drift_unet_config *u, int in_channels, int d
 static drift_status read_diffusion(recipe *r, drift_model_config *c)
 {
     const char *sched = recipe_str(r, "beta_schedule", "cosine");
-    const char *pred = recipe_str(r, "prediction", "v");
+    const char *pred = recipe_str(r, "prediction", "v_prediction");
     drift_status s = drift_beta_schedule_parse(sched, &c->schedule);
     if (s == DRIFT_OK)
         s = drift_prediction_parse(pred, &c->prediction);

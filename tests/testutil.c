@@ -59,13 +59,13 @@ bool golden_load(golden_file *g, const char *path)
     }
     for (uint32_t i = 0; ok && i < count; i++) {
         golden_tensor *t = &g->t[i];
-        uint32_t len, ndim;
+        uint32_t len = 0, ndim = 0;
         ok = read_u32(f, &len) && len < sizeof t->name && fread(t->name, 1, len, f) == len &&
              read_u32(f, &ndim) && ndim <= 8;
         t->ndim = (int)ndim;
         t->n = 1;
         for (uint32_t d = 0; ok && d < ndim; d++) {
-            uint32_t v;
+            uint32_t v = 0;
             ok = read_u32(f, &v);
             t->dims[d] = (int)v;
             t->n *= v;
