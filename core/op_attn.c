@@ -69,27 +69,6 @@ static float row_max(const float *restrict row, const float *restrict m, size_t 
     return top;
 }
 
-/* sum a[i] * b[i] (sum a[i] if b is NULL) in double, over lanes. */
-static double row_dot(const float *a, const float *b, size_t n)
-{
-    enum { LANES = 8 };
-    double acc[LANES] = {0}, sum = 0;
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES) {
-        if (b)
-            for (int k = 0; k < LANES; k++)
-                acc[k] += (double)a[i + k] * b[i + k];
-        else
-            for (int k = 0; k < LANES; k++)
-                acc[k] += a[i + k];
-    }
-    for (; i < n; i++)
-        acc[0] += b ? (double)a[i] * b[i] : a[i];
-    for (int k = 0; k < LANES; k++)
-        sum += acc[k];
-    return sum;
-}
-
 static void scale_row(float *restrict row, float s, size_t n)
 {
     size_t i = 0;
@@ -115,7 +94,7 @@ static void softmax_range(void *ctx, size_t lo, size_t hi)
             continue;
         }
         exp_row(row, m, top, lk);
-        scale_row(row, (float)(1.0 / row_dot(row, NULL, lk)), lk);
+        scale_row(row, (float)(1.0 / drift_dot_double(row, NULL, lk)), lk);
     }
 }
 
@@ -127,7 +106,7 @@ static void softmax_backward_range(void *ctx, size_t lo, size_t hi)
     for (size_t r = lo; r < hi; r++) {
         const float *restrict p = j->p + r * lk;
         float *restrict d = j->dp + r * lk;
-        float dot = (float)row_dot(p, d, lk);
+        float dot = (float)drift_dot_double(p, d, lk);
         size_t i = 0;
         for (; i + ROW_BLOCK <= lk; i += ROW_BLOCK)
             for (int k = 0; k < ROW_BLOCK; k++)

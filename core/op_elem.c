@@ -12,6 +12,91 @@
 /* Elements per parallel range: below this a loop is not worth a thread. */
 #define ELEM_GRAIN 16384
 
+/* ---- vectorisable kernels --------------------------------------------- */
+
+/* Runs `stmt` for every i in [lo, hi) in blocks of a fixed length: loops of
+ * this shape over restrict pointers are what compilers vectorise at -O2. */
+#define ELEM_BLOCK 16
+#define BLOCKED_FOR(i, lo, hi, stmt)                                 \
+    do {                                                             \
+        size_t i##_blk = (lo);                                       \
+        for (; i##_blk + ELEM_BLOCK <= (hi); i##_blk += ELEM_BLOCK)  \
+            for (int i##_k = 0; i##_k < ELEM_BLOCK; i##_k++) {       \
+                size_t i = i##_blk + (size_t)i##_k;                  \
+                stmt;                                                \
+            }                                                        \
+        for (size_t i = i##_blk; i < (hi); i++)                      \
+            stmt;                                                    \
+    } while (0)
+
+static inline float sigmoidf(float x) { return 1.0f / (1.0f + drift_fast_expf(-x)); }
+
+static inline float silu_slope(float x)
+{
+    float s = sigmoidf(x);
+    return s * (1.0f + x * (1.0f - s));
+}
+
+static void k_silu(const float *restrict x, float *restrict y, size_t lo, size_t hi)
+{
+    BLOCKED_FOR(i, lo, hi, y[i] = x[i] * sigmoidf(x[i]));
+}
+
+/* gx += gy * silu'(x) */
+static void k_silu_grad(const float *restrict x, const float *restrict gy, float *restrict gx,
+                        size_t lo, size_t hi)
+{
+    BLOCKED_FOR(i, lo, hi, gx[i] += gy[i] * silu_slope(x[i]));
+}
+
+static void k_add(const float *restrict a, const float *restrict b, float *restrict y, size_t lo,
+                  size_t hi)
+{
+    BLOCKED_FOR(i, lo, hi, y[i] = a[i] + b[i]);
+}
+
+static void k_mul(const float *restrict a, const float *restrict b, float *restrict y, size_t lo,
+                  size_t hi)
+{
+    BLOCKED_FOR(i, lo, hi, y[i] = a[i] * b[i]);
+}
+
+/* y = a * s + c (exact for s = 1 or c = 0) */
+static void k_affine(const float *restrict a, float s, float c, float *restrict y, size_t lo, size_t hi)
+{
+    BLOCKED_FOR(i, lo, hi, y[i] = a[i] * s + c);
+}
+
+/* g += s * gy * b, or g += s * gy if b is NULL (exact for s = 1) */
+static void k_axpy(const float *restrict gy, const float *restrict b, float s, float *restrict g,
+                   size_t lo, size_t hi)
+{
+    if (b)
+        BLOCKED_FOR(i, lo, hi, g[i] += s * gy[i] * b[i]);
+    else
+        BLOCKED_FOR(i, lo, hi, g[i] += s * gy[i]);
+}
+
+double drift_dot_double(const float *a, const float *b, size_t n)
+{
+    enum { LANES = 8 };
+    double acc[LANES] = {0}, sum = 0;
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        if (b)
+            for (int k = 0; k < LANES; k++)
+                acc[k] += (double)a[i + k] * b[i + k];
+        else
+            for (int k = 0; k < LANES; k++)
+                acc[k] += a[i + k];
+    }
+    for (; i < n; i++)
+        acc[0] += b ? (double)a[i] * b[i] : a[i];
+    for (int k = 0; k < LANES; k++)
+        sum += acc[k];
+    return sum;
+}
+
 /* ---- unary and binary maps ------------------------------------------- */
 
 typedef enum { EW_SILU, EW_ADD, EW_MUL, EW_SCALE } ew_kind;
@@ -25,59 +110,21 @@ typedef struct {
     float *ga, *gb;     /* backward: input gradients, NULL if not needed */
 } ew_job;
 
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + drift_fast_expf(-x)); }
-
-/* SiLU's loops run in blocks of a fixed length (and restrict pointers) so
- * that compilers vectorise them at -O2. */
-#define SILU_BLOCK 16
-
-static void silu_forward(const float *restrict x, float *restrict y, size_t lo, size_t hi)
-{
-    size_t i = lo;
-    for (; i + SILU_BLOCK <= hi; i += SILU_BLOCK)
-        for (int k = 0; k < SILU_BLOCK; k++)
-            y[i + k] = x[i + k] * sigmoidf(x[i + k]);
-    for (; i < hi; i++)
-        y[i] = x[i] * sigmoidf(x[i]);
-}
-
-static inline float silu_slope(float x)
-{
-    float s = sigmoidf(x);
-    return s * (1.0f + x * (1.0f - s));
-}
-
-static void silu_backward(const float *restrict x, const float *restrict gy, float *restrict gx,
-                          size_t lo, size_t hi)
-{
-    size_t i = lo;
-    for (; i + SILU_BLOCK <= hi; i += SILU_BLOCK)
-        for (int k = 0; k < SILU_BLOCK; k++)
-            gx[i + k] += gy[i + k] * silu_slope(x[i + k]);
-    for (; i < hi; i++)
-        gx[i] += gy[i] * silu_slope(x[i]);
-}
-
 static void ew_forward_range(void *p, size_t lo, size_t hi)
 {
     const ew_job *j = p;
-    const float *a = j->a, *b = j->b;
-    float *y = j->y;
     switch (j->kind) {
     case EW_SILU:
-        silu_forward(a, y, lo, hi);
+        k_silu(j->a, j->y, lo, hi);
         break;
     case EW_ADD:
-        for (size_t i = lo; i < hi; i++)
-            y[i] = a[i] + b[i];
+        k_add(j->a, j->b, j->y, lo, hi);
         break;
     case EW_MUL:
-        for (size_t i = lo; i < hi; i++)
-            y[i] = a[i] * b[i];
+        k_mul(j->a, j->b, j->y, lo, hi);
         break;
     case EW_SCALE:
-        for (size_t i = lo; i < hi; i++)
-            y[i] = j->s * a[i];
+        k_affine(j->a, j->s, 0.0f, j->y, lo, hi);
         break;
     }
 }
@@ -86,27 +133,19 @@ static void ew_forward_range(void *p, size_t lo, size_t hi)
 static void ew_backward_range(void *p, size_t lo, size_t hi)
 {
     const ew_job *j = p;
-    const float *a = j->a, *b = j->b, *gy = j->gy;
-    float *ga = j->ga, *gb = j->gb;
     switch (j->kind) {
     case EW_SILU:
-        silu_backward(a, gy, ga, lo, hi);
+        k_silu_grad(j->a, j->gy, j->ga, lo, hi);
         break;
     case EW_ADD:
-        for (size_t i = lo; ga && i < hi; i++)
-            ga[i] += gy[i];
-        for (size_t i = lo; gb && i < hi; i++)
-            gb[i] += gy[i];
-        break;
     case EW_MUL:
-        for (size_t i = lo; ga && i < hi; i++)
-            ga[i] += gy[i] * b[i];
-        for (size_t i = lo; gb && i < hi; i++)
-            gb[i] += gy[i] * a[i];
+        if (j->ga)
+            k_axpy(j->gy, j->kind == EW_MUL ? j->b : NULL, 1.0f, j->ga, lo, hi);
+        if (j->gb)
+            k_axpy(j->gy, j->kind == EW_MUL ? j->a : NULL, 1.0f, j->gb, lo, hi);
         break;
     case EW_SCALE:
-        for (size_t i = lo; i < hi; i++)
-            ga[i] += j->s * gy[i];
+        k_axpy(j->gy, NULL, j->s, j->ga, lo, hi);
         break;
     }
 }
@@ -210,16 +249,9 @@ typedef struct {
 static void chan_forward_range(void *p, size_t lo, size_t hi)
 {
     const chan_job *j = p;
-    for (size_t r = lo; r < hi; r++) {
-        const float *x = j->x + r * j->positions;
-        float *y = j->y + r * j->positions, v = j->v[r];
-        if (j->mul)
-            for (size_t i = 0; i < j->positions; i++)
-                y[i] = x[i] * v;
-        else
-            for (size_t i = 0; i < j->positions; i++)
-                y[i] = x[i] + v;
-    }
+    size_t n = j->positions;
+    for (size_t r = lo; r < hi; r++)
+        k_affine(j->x + r * n, j->mul ? j->v[r] : 1.0f, j->mul ? 0.0f : j->v[r], j->y + r * n, 0, n);
 }
 
 static void chan_backward_range(void *p, size_t lo, size_t hi)
@@ -227,21 +259,10 @@ static void chan_backward_range(void *p, size_t lo, size_t hi)
     const chan_job *j = p;
     size_t n = j->positions;
     for (size_t r = lo; r < hi; r++) {
-        const float *gy = j->gy + r * n, *x = j->x + r * n;
-        float v = j->mul ? j->v[r] : 1.0f;
         if (j->gx)
-            for (size_t i = 0; i < n; i++)
-                j->gx[r * n + i] += gy[i] * v;
-        if (j->gv) {
-            double acc = 0;
-            if (j->mul)
-                for (size_t i = 0; i < n; i++)
-                    acc += (double)gy[i] * x[i];
-            else
-                for (size_t i = 0; i < n; i++)
-                    acc += gy[i];
-            j->gv[r] += (float)acc;
-        }
+            k_axpy(j->gy + r * n, NULL, j->mul ? j->v[r] : 1.0f, j->gx + r * n, 0, n);
+        if (j->gv)
+            j->gv[r] += (float)drift_dot_double(j->gy + r * n, j->mul ? j->x + r * n : NULL, n);
     }
 }
 

@@ -8,6 +8,8 @@
 #ifndef DRIFT_OP_ELEM_H
 #define DRIFT_OP_ELEM_H
 
+#include <stddef.h>
+
 #include "graph.h"
 #include "rng.h"
 
@@ -41,6 +43,10 @@ static inline float drift_fast_expf(float x)
     union { int i; float f; } scale = {((int)k + 127) << 23};
     return p * scale.f;
 }
+
+/* sum a[i] * b[i] over [0, n), or sum a[i] if b is NULL, accumulated in
+ * double over independent lanes (fixed order: the same on every thread). */
+double drift_dot_double(const float *a, const float *b, size_t n);
 
 /* x: any shape -> same shape, x * sigmoid(x) */
 drift_tensor *drift_silu(drift_graph *g, drift_tensor *x);
