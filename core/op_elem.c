@@ -67,6 +67,11 @@ static void k_affine(const float *restrict a, float s, float c, float *restrict 
     BLOCKED_FOR(i, lo, hi, y[i] = a[i] * s + c);
 }
 
+void drift_vec_affine(const float *x, float s, float c, float *y, size_t n)
+{
+    k_affine(x, s, c, y, 0, n);
+}
+
 /* g += s * gy * b, or g += s * gy if b is NULL (exact for s = 1) */
 static void k_axpy(const float *restrict gy, const float *restrict b, float s, float *restrict g,
                    size_t lo, size_t hi)

@@ -10,6 +10,7 @@
 
 #include <math.h>
 
+#include "op_elem.h"
 #include "threads.h"
 
 typedef struct {
@@ -52,6 +53,19 @@ static void centred_sums(const float *u, double cu, const float *w, double cw, s
     *suw = sb;
 }
 
+/* g += u * a + w * b + c, in fixed-length blocks so that it vectorises. */
+static void add_combination(const float *restrict u, float a, const float *restrict w, float b,
+                            float c, float *restrict g, size_t n)
+{
+    enum { BLOCK = 16 };
+    size_t i = 0;
+    for (; i + BLOCK <= n; i += BLOCK)
+        for (int k = 0; k < BLOCK; k++)
+            g[i + k] += u[i + k] * a + w[i + k] * b + c;
+    for (; i < n; i++)
+        g[i] += u[i] * a + w[i] * b + c;
+}
+
 static void gn_forward_range(void *p, size_t lo, size_t hi)
 {
     const gn_job *j = p;
@@ -70,10 +84,8 @@ static void gn_forward_range(void *p, size_t lo, size_t hi)
         for (int c = 0; c < cg; c++) {
             float a = (float)(rstd * (j->gamma ? j->gamma[c0 + c] : 1.0f));
             float b = (float)((j->beta ? j->beta[c0 + c] : 0.0f) - (shift + mean) * a);
-            const float *xc = x + (size_t)c * j->positions;
-            float *yc = y + (size_t)c * j->positions;
-            for (size_t i = 0; i < j->positions; i++)
-                yc[i] = xc[i] * a + b;
+            drift_vec_affine(x + (size_t)c * j->positions, a, b, y + (size_t)c * j->positions,
+                             j->positions);
         }
     }
 }
@@ -104,10 +116,8 @@ static void gn_backward_range(void *p, size_t lo, size_t hi)
         float k3 = (float)(rstd * rstd * a * mean / (double)m - rstd * b / (double)m);
         for (int c = 0; c < cg; c++) {
             float k1 = (float)(rstd * (j->gamma ? j->gamma[c0 + c] : 1.0f));
-            const float *gy = j->gy + t * m + (size_t)c * P, *x = j->x + t * m + (size_t)c * P;
-            float *gx = j->gx + t * m + (size_t)c * P;
-            for (size_t i = 0; i < P; i++)
-                gx[i] += gy[i] * k1 + x[i] * k2 + k3;
+            size_t off = t * m + (size_t)c * P;
+            add_combination(j->gy + off, k1, j->x + off, k2, k3, j->gx + off, P);
         }
     }
 }
