@@ -223,7 +223,7 @@ static void init_once(void)
     }
     blas.threads = drift_get_threads();
     if (blas.set_threads)
-        blas.set_threads(blas.threads);
+        blas.set_threads(1); /* drift's own threads split the work (drift_sgemm) */
 }
 
 drift_status drift_blas_init(void)
@@ -247,21 +247,62 @@ const char *drift_blas_kernels(void)
 void drift_blas_set_threads(int n)
 {
     drift_blas_init();
-    blas.threads = n;
-    if (blas.set_threads)
-        blas.set_threads(n);
+    blas.threads = n; /* drift splits big products over its own threads */
 }
 
-void drift_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
-                 int lda, const float *b, int ldb, float beta, float *c, int ldc)
+/* A product split into column (or row) blocks, one per drift thread; each
+ * block is one single-threaded OpenBLAS call. drift's threads are the only
+ * ones, so nothing spins or oversubscribes the cores, and every element is
+ * computed by the same kernel with the same summation order whatever the
+ * split. */
+typedef struct {
+    bool ta, tb, by_rows;
+    int m, n, k, lda, ldb, ldc;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+    size_t unit; /* columns (or rows) per part are a multiple of this */
+} gemm_job;
+
+static void gemm_part(void *ctx, size_t begin, size_t end)
+{
+    const gemm_job *j = ctx;
+    int lo = (int)(begin * j->unit), hi = (int)(end * j->unit);
+    if (j->by_rows) {
+        hi = hi < j->m ? hi : j->m;
+        const float *a = j->ta ? j->a + lo : j->a + (size_t)lo * j->lda;
+        blas.sgemm(CBLAS_ROW_MAJOR, j->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, j->tb ? CBLAS_TRANS : CBLAS_NO_TRANS,
+                   hi - lo, j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, j->beta, j->c + (size_t)lo * j->ldc, j->ldc);
+    } else {
+        hi = hi < j->n ? hi : j->n;
+        const float *b = j->tb ? j->b + (size_t)lo * j->ldb : j->b + lo;
+        blas.sgemm(CBLAS_ROW_MAJOR, j->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, j->tb ? CBLAS_TRANS : CBLAS_NO_TRANS,
+                   j->m, hi - lo, j->k, j->alpha, j->a, j->lda, b, j->ldb, j->beta, j->c + lo, j->ldc);
+    }
+}
+
+void drift_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc)
 {
     if (m <= 0 || n <= 0)
         return;
     drift_blas_init();
-    if (blas.sgemm && k > 0)
-        blas.sgemm(CBLAS_ROW_MAJOR, trans_a ? CBLAS_TRANS : CBLAS_NO_TRANS,
-                   trans_b ? CBLAS_TRANS : CBLAS_NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                   ldc);
-    else
+    if (!blas.sgemm || k <= 0) {
         drift_sgemm_builtin(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    double flops = 2.0 * m * n * (double)k;
+    int threads = blas.threads > 0 ? blas.threads : 1;
+    if (threads == 1 || flops < 4e6) {
+        blas.sgemm(CBLAS_ROW_MAJOR, trans_a ? CBLAS_TRANS : CBLAS_NO_TRANS, trans_b ? CBLAS_TRANS : CBLAS_NO_TRANS,
+                   m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    gemm_job j = {trans_a, trans_b, false, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, 64};
+    if (n < 64 * threads && m >= n) {
+        j.by_rows = true;
+        j.unit = 16;
+    }
+    size_t extent = (size_t)(j.by_rows ? m : n), units = (extent + j.unit - 1) / j.unit;
+    drift_parallel_for(units, 1, gemm_part, &j);
 }
