@@ -9,30 +9,36 @@
 #define DRIFT_OP_ELEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "graph.h"
 #include "rng.h"
 
-/* e^x for float x within about 4 ulp (2.5e-7 relative) over [-87, 88];
- * inputs outside are clamped to that range. Plain arithmetic and bit
- * selects, no branches or calls, so that loops over it vectorise (libm's
- * expf does not): SiLU and softmax use it. Range reduction x = k ln2 + r,
- * |r| <= ln2/2 (ln2 split in two for exactness), e^r by its degree-6
- * Taylor polynomial, 2^k from exponent bits. */
+/* Vector-friendly helpers for operator loops: plain arithmetic and bit
+ * selects, no branches or calls, so that fixed-length loops over them
+ * vectorise at -O2 (libm's expf does not). */
+
+/* take_b (0 or 1) ? b : a, as a bit select. */
 static inline float drift_select_f(int take_b, float a, float b)
 {
-    union { float f; int i; } ua = {a}, ub = {b}, r;
-    int m = -take_b;
+    union { float f; int32_t i; } ua = {a}, ub = {b}, r;
+    int32_t m = -(int32_t)take_b;
     r.i = (ua.i & ~m) | (ub.i & m);
     return r.f;
 }
 
+/* e^x within about 4 ulp (2.5e-7 relative) over [-87, 88]; inputs outside
+ * are clamped to that range and NaN stays NaN. Range reduction
+ * x = k ln2 + r, |r| <= ln2/2 (ln2 split in two for exactness), e^r by its
+ * degree-6 Taylor polynomial, 2^k from exponent bits. SiLU and softmax
+ * use it. */
 static inline float drift_fast_expf(float x)
 {
-    x = drift_select_f(x < -87.0f, x, -87.0f);
-    x = drift_select_f(x > 88.0f, x, 88.0f);
-    float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(x / ln2) */
-    float r = x - k * 0.693145751953125f - k * 1.428606765330187e-06f;
+    float c = drift_select_f(x < -87.0f, x, -87.0f);
+    c = drift_select_f(c > 88.0f, c, 88.0f);
+    c = drift_select_f(c != c, c, 0.0f); /* NaN: computed at 0, returned as NaN */
+    float k = (c * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(c / ln2) */
+    float r = c - k * 0.693145751953125f - k * 1.428606765330187e-06f;
     float p = 1.0f / 720;
     p = p * r + 1.0f / 120;
     p = p * r + 1.0f / 24;
@@ -40,8 +46,8 @@ static inline float drift_fast_expf(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    union { int i; float f; } scale = {((int)k + 127) << 23};
-    return p * scale.f;
+    union { int32_t i; float f; } scale = {((int32_t)k + 127) * (1 << 23)};
+    return drift_select_f(x != x, p * scale.f, x);
 }
 
 /* sum a[i] * b[i] over [0, n), or sum a[i] if b is NULL, accumulated in

@@ -364,6 +364,7 @@ static void test_fast_exp(void)
     float lo = drift_fast_expf(-1000.0f), hi = drift_fast_expf(1000.0f);
     CHECK(lo > 0.0f && lo < 1e-37f, "e^-1000 clamps to a tiny positive number, got %g", (double)lo);
     CHECK(isfinite(hi) && hi > 1e38f, "e^1000 clamps to a large finite number, got %g", (double)hi);
+    CHECK(isnan(drift_fast_expf(NAN)), "e^NaN is NaN");
     float silu_far[2] = {-100.0f, 100.0f};
     int two = 2;
     drift_graph *g = drift_graph_create();
