@@ -156,6 +156,8 @@ static drift_status save_checkpoint(trainer *tr)
     const drift_train_options *o = tr->o;
     drift_params *p = drift_unet_params(tr->m->net);
     drift_status s = DRIFT_OK;
+    if (o->skip_writes)
+        return DRIFT_OK;
     if (o->checkpoint_path) {
         char *json = drift_model_config_to_json(&tr->m->cfg);
         char num[32];
@@ -285,6 +287,14 @@ static void prepare_step(trainer *tr, int64_t k, const drift_batch *b, step_buff
     }
 }
 
+/* Rows [lo, hi) of the global batch are this process's. */
+static void shard_rows(const drift_train_options *o, int *lo, int *hi)
+{
+    int n = o->shard_count > 1 ? o->shard_count : 1, i = o->shard_count > 1 ? o->shard_index : 0;
+    *lo = (int)((int64_t)i * o->batch / n);
+    *hi = (int)((int64_t)(i + 1) * o->batch / n);
+}
+
 static drift_status train_step(trainer *tr, drift_graph *g, int64_t k, const drift_batch *b, step_buffers *sb,
                                double *loss_out, double *lr_out)
 {
@@ -292,21 +302,31 @@ static drift_status train_step(trainer *tr, drift_graph *g, int64_t k, const dri
     const drift_unet_config *u = &m->cfg.unet;
     drift_params *p = drift_unet_params(m->net);
     prepare_step(tr, k, b, sb);
+    int lo, hi;
+    shard_rows(tr->o, &lo, &hi);
+    for (int i = lo; i < hi; i++) /* the loss is a mean over the global batch */
+        sb->weights[i] *= (float)(hi - lo) / (float)b->size;
     drift_graph_reset(g);
-    int shape[4] = {b->size, u->in_channels, tr->o->spatial[0], tr->o->spatial[1]};
-    drift_unet_cond cond = {u->n_classes ? sb->class_ids : NULL, u->vocab_size ? sb->tag_ids : NULL,
-                            u->cond_channels ? b->extra : NULL};
+    int shape[4] = {hi - lo, u->in_channels, tr->o->spatial[0], tr->o->spatial[1]};
+    size_t extra_dim = b->extra_dim;
+    drift_unet_cond cond = {u->n_classes ? sb->class_ids + lo : NULL, u->vocab_size ? sb->tag_ids + lo * u->max_tags : NULL,
+                            u->cond_channels ? b->extra + lo * extra_dim : NULL};
     drift_rng dropout_rng;
     drift_rng_init(&dropout_rng, tr->o->seed ^ 0x64726f70u, (uint64_t)k);
     drift_params_zero_grad(p);
-    drift_tensor *y = drift_unet_forward(g, m->net, drift_graph_wrap(g, sb->xt, u->dims + 2, shape), sb->t, &cond,
-                                         &dropout_rng);
-    drift_tensor *loss = drift_mse(g, y, drift_graph_wrap(g, sb->target, u->dims + 2, shape), sb->weights);
+    size_t off = (size_t)lo * b->dim;
+    drift_tensor *y = drift_unet_forward(g, m->net, drift_graph_wrap(g, sb->xt + off, u->dims + 2, shape), sb->t + lo,
+                                         &cond, &dropout_rng);
+    drift_tensor *loss = drift_mse(g, y, drift_graph_wrap(g, sb->target + off, u->dims + 2, shape), sb->weights + lo);
     if (drift_graph_backward(g, loss) != DRIFT_OK)
         return drift_fail(drift_graph_status(g), "step %lld: %s", (long long)k + 1, drift_graph_error(g));
     *loss_out = loss->data[0];
+    drift_status s = DRIFT_OK;
+    if (tr->o->reduce && (s = tr->o->reduce(tr->o->reduce_user, drift_params_grad(p), drift_params_numel(p),
+                                            loss_out)) != DRIFT_OK)
+        return s;
     double norm = 0;
-    drift_status s = drift_clip_grad_norm(p, tr->o->clip > 0 ? (float)tr->o->clip : INFINITY, &norm);
+    s = drift_clip_grad_norm(p, tr->o->clip > 0 ? (float)tr->o->clip : INFINITY, &norm);
     if (!isfinite(*loss_out) || !isfinite(norm) || s != DRIFT_OK)
         return drift_fail(DRIFT_ERR_NUMERIC, "training diverged at step %lld (loss %g, gradient norm %g); "
                           "the last checkpoint is kept", (long long)k + 1, *loss_out, norm);
@@ -322,6 +342,9 @@ static drift_status train_step(trainer *tr, drift_graph *g, int64_t k, const dri
 
 static drift_status check_options(const drift_model *m, const drift_train_options *o)
 {
+    if (o->shard_count > 1 && (o->shard_index < 0 || o->shard_index >= o->shard_count || o->batch < o->shard_count))
+        return drift_fail(DRIFT_ERR_ARG, "shard %d of %d cannot split a batch of %d", o->shard_index, o->shard_count,
+                          o->batch);
     if (o->steps < 1 || o->batch < 1)
         return drift_fail(DRIFT_ERR_ARG, "training needs steps >= 1 and batch >= 1 (got %lld, %d)",
                           (long long)o->steps, o->batch);

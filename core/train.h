@@ -55,6 +55,17 @@ typedef struct drift_train_options {
     const char *checkpoint_path; /* resumable state; resumed from when it exists */
     const char *model_path;      /* the usable model (EMA weights), written with each checkpoint */
     drift_st_dtype model_dtype;
+    /* Data-parallel training: this process takes rows [shard_index * batch /
+     * shard_count, (shard_index + 1) * batch / shard_count) of every global
+     * batch (of `batch` rows), and `reduce` sums the gradient buffer (and the
+     * loss) over all processes after each backward pass. With the same seed,
+     * any number of shards computes the same steps as one process, up to the
+     * order of float sums. Only a process with write_files set writes
+     * checkpoints and models. shard_count 0 or 1: a single process. */
+    int shard_index, shard_count;
+    drift_status (*reduce)(void *user, float *grad, size_t n, double *loss);
+    void *reduce_user;
+    bool skip_writes; /* true on every process but one */
     /* Called after every step with its loss; return non-zero to stop
      * (a checkpoint is written first). */
     int (*progress)(void *user, int64_t step, int64_t total, double loss, double lr);
