@@ -1,0 +1,699 @@
+/* denoise.c: the audio denoising task of denoise.h: representation,
+ * windows with cross-fades, the diffusion and spectral methods, and
+ * chunked file processing. */
+#include "denoise.h"
+#include "phase.h"
+#include "resample.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_SECONDS 8.0
+#define CHUNK_OVERLAP_SECONDS 0.5
+
+/* ---- parameters --------------------------------------------------------- */
+
+drift_denoise_params drift_denoise_params_default(void)
+{
+    drift_denoise_params p = {16000, 512, 128, 256, 64, -60.0f, 40.0f};
+    return p;
+}
+
+drift_status drift_denoise_params_check(const drift_denoise_params *p)
+{
+    if (p->sample_rate < 8000 || p->sample_rate > 192000)
+        return drift_fail(DRIFT_ERR_ARG, "denoise sample_rate %d is outside 8000..192000", p->sample_rate);
+    if (p->n_fft < 16 || p->n_fft > 8192 || p->hop < 1 || p->hop > p->n_fft / 2)
+        return drift_fail(DRIFT_ERR_ARG, "denoise n_fft %d / hop %d: want 16..8192 and hop <= n_fft/2", p->n_fft,
+                          p->hop);
+    if (p->bins < 1 || p->bins > p->n_fft / 2)
+        return drift_fail(DRIFT_ERR_ARG, "denoise bins %d must be in 1..%d (n_fft/2)", p->bins, p->n_fft / 2);
+    if (p->frames < 8 || p->frames > 4096 || p->frames % 8)
+        return drift_fail(DRIFT_ERR_ARG, "denoise frames %d must be a multiple of 8 in 8..4096", p->frames);
+    if (!(p->db_lo < p->db_hi) || !isfinite(p->db_lo) || !isfinite(p->db_hi))
+        return drift_fail(DRIFT_ERR_ARG, "denoise dB range [%g, %g] is empty", p->db_lo, p->db_hi);
+    return DRIFT_OK;
+}
+
+static bool json_int(const cJSON *o, const char *key, int *v)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!it)
+        return true;
+    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) || fabs(it->valuedouble) > 1e9)
+        return false;
+    *v = (int)it->valuedouble;
+    return true;
+}
+
+static bool json_float(const cJSON *o, const char *key, float *v)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!it)
+        return true;
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+        return false;
+    *v = (float)it->valuedouble;
+    return true;
+}
+
+drift_status drift_denoise_params_from_json(const char *task_json, drift_denoise_params *p)
+{
+    *p = drift_denoise_params_default();
+    cJSON *o = task_json ? cJSON_Parse(task_json) : NULL;
+    const cJSON *kind = o ? cJSON_GetObjectItemCaseSensitive(o, "kind") : NULL;
+    if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "denoise") != 0) {
+        cJSON_Delete(o);
+        return drift_fail(DRIFT_ERR_ARG, "not a denoising model (its task is %s)",
+                          cJSON_IsString(kind) ? kind->valuestring : "missing");
+    }
+    static const char *const ints[] = {"sample_rate", "n_fft", "hop", "bins", "frames"};
+    int *fields[] = {&p->sample_rate, &p->n_fft, &p->hop, &p->bins, &p->frames};
+    const char *bad = NULL;
+    for (int i = 0; i < 5 && !bad; i++)
+        if (!json_int(o, ints[i], fields[i]))
+            bad = ints[i];
+    if (!bad && !json_float(o, "db_lo", &p->db_lo))
+        bad = "db_lo";
+    if (!bad && !json_float(o, "db_hi", &p->db_hi))
+        bad = "db_hi";
+    cJSON_Delete(o);
+    if (bad)
+        return drift_fail(DRIFT_ERR_FORMAT, "denoise task field '%s' is not a valid number", bad);
+    return drift_denoise_params_check(p);
+}
+
+drift_status drift_denoise_params_from_model(const drift_model *m, drift_denoise_params *p)
+{
+    return drift_denoise_params_from_json(m->cfg.task_json, p);
+}
+
+char *drift_denoise_params_to_json(const drift_denoise_params *p)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"kind\":\"denoise\",\"sample_rate\":%d,\"n_fft\":%d,\"hop\":%d,\"bins\":%d,\"frames\":%d,"
+             "\"db_lo\":%.9g,\"db_hi\":%.9g}",
+             p->sample_rate, p->n_fft, p->hop, p->bins, p->frames, (double)p->db_lo, (double)p->db_hi);
+    return strdup(buf);
+}
+
+size_t drift_denoise_window_samples(const drift_denoise_params *p)
+{
+    return (size_t)p->hop * (size_t)(p->frames - 1) + 1;
+}
+
+drift_status drift_denoise_stft(const drift_denoise_params *p, drift_stft **out)
+{
+    drift_stft_config c = {p->n_fft, p->hop, 0, DRIFT_WINDOW_HANN, true};
+    return drift_stft_create(out, &c);
+}
+
+drift_status drift_denoise_method_parse(const char *name, drift_denoise_method *out)
+{
+    if (name && strcmp(name, "diffusion") == 0)
+        *out = DRIFT_DENOISE_DIFFUSION;
+    else if (name && strcmp(name, "spectral") == 0)
+        *out = DRIFT_DENOISE_SPECTRAL;
+    else
+        return drift_fail(DRIFT_ERR_ARG, "unknown method '%s' (known: diffusion, spectral)", name ? name : "");
+    return DRIFT_OK;
+}
+
+/* ---- representation ------------------------------------------------------ */
+
+drift_status drift_denoise_features(const drift_denoise_params *p, const drift_stft *stft, const float *x,
+                                    float *feat, float *spec)
+{
+    int nb = p->n_fft / 2 + 1, F = p->frames;
+    float *own = spec ? NULL : malloc((size_t)F * nb * 2 * sizeof(float));
+    float *s = spec ? spec : own;
+    if (!s)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for a window's spectrum");
+    drift_status st = drift_stft_forward(stft, x, drift_denoise_window_samples(p), s);
+    float scale = 2.0f / (p->db_hi - p->db_lo);
+    for (int f = 0; st == DRIFT_OK && f < F; f++)
+        for (int k = 0; k < p->bins; k++) {
+            const float *z = s + ((size_t)f * nb + k) * 2;
+            float db = 10.0f * log10f(fmaxf(z[0] * z[0] + z[1] * z[1], 1e-20f));
+            db = fminf(fmaxf(db, p->db_lo), p->db_hi);
+            feat[(size_t)k * F + f] = (db - p->db_lo) * scale - 1.0f;
+        }
+    free(own);
+    return st;
+}
+
+/* Gives spec (frames, nb, 2) the magnitudes of the normalised clean
+ * features (bins, frames), keeping its phases; bins above `bins` take the
+ * gain of the top one. mag (frames, nb) receives the new magnitudes. */
+static void apply_magnitudes(const drift_denoise_params *p, const float *clean, float *spec, float *mag)
+{
+    int nb = p->n_fft / 2 + 1, F = p->frames;
+    for (int f = 0; f < F; f++) {
+        float gain = 1;
+        for (int k = 0; k < nb; k++) {
+            float *z = spec + ((size_t)f * nb + k) * 2;
+            float noisy = sqrtf(z[0] * z[0] + z[1] * z[1]);
+            float target = noisy * gain;
+            if (k < p->bins) {
+                float v = fminf(fmaxf(clean[(size_t)k * F + f], -1.0f), 1.0f);
+                float db = p->db_lo + (v + 1.0f) * 0.5f * (p->db_hi - p->db_lo);
+                target = powf(10.0f, db / 20.0f);
+                gain = noisy > 1e-12f ? target / noisy : 1.0f;
+            }
+            if (noisy > 1e-12f) {
+                z[0] *= target / noisy;
+                z[1] *= target / noisy;
+            } else {
+                z[0] = target;
+                z[1] = 0;
+            }
+            mag[(size_t)f * nb + k] = target;
+        }
+    }
+}
+
+/* ---- windows and cross-fades --------------------------------------------- */
+
+/* Adds seg: (len) weighted into acc: (len): a raised-cosine fade in over
+ * the first fade_in samples and the complementary fade out over the last
+ * fade_out, so overlapping segments with matching fades sum to one. */
+static void crossfade_add(float *acc, const float *seg, size_t len, size_t fade_in, size_t fade_out)
+{
+    for (size_t i = 0; i < len; i++) {
+        double w = 1;
+        if (i < fade_in)
+            w = 0.5 - 0.5 * cos(M_PI * ((double)i + 0.5) / (double)fade_in);
+        if (i + fade_out >= len && fade_out > 0) {
+            size_t j = i - (len - fade_out);
+            w *= 0.5 + 0.5 * cos(M_PI * ((double)j + 0.5) / (double)fade_out);
+        }
+        acc[i] += (float)(w * seg[i]);
+    }
+}
+
+/* Segments of `len` covering [0, n) with at least `overlap` between
+ * neighbours: starts k * step, the last one aligned to the end. */
+typedef struct segment_plan {
+    size_t n, len, step, count;
+} segment_plan;
+
+static segment_plan plan_segments(size_t n, size_t len, size_t overlap)
+{
+    segment_plan sp = {n, len, len - overlap, 1};
+    if (n > len)
+        sp.count = 1 + (n - len + sp.step - 1) / sp.step;
+    return sp;
+}
+
+static size_t segment_start(const segment_plan *sp, size_t k)
+{
+    if (sp->n <= sp->len)
+        return 0;
+    return k + 1 == sp->count ? sp->n - sp->len : k * sp->step;
+}
+
+/* Adds segment k's output seg: (min(len, n)) into y: (n) with its fades. */
+static void segment_add(const segment_plan *sp, size_t k, const float *seg, float *y)
+{
+    size_t start = segment_start(sp, k), len = sp->n < sp->len ? sp->n : sp->len;
+    size_t fin = k > 0 ? segment_start(sp, k - 1) + sp->len - start : 0;
+    size_t fout = k + 1 < sp->count ? start + sp->len - segment_start(sp, k + 1) : 0;
+    crossfade_add(y + start, seg, len, fin, fout);
+}
+
+typedef struct window_work {
+    float *noisy, *clean, *spec, *mag, *seg; /* per batch / per window buffers */
+    int batch;
+} window_work;
+
+static void window_work_free(window_work *w)
+{
+    free(w->noisy);
+    free(w->clean);
+    free(w->spec);
+    free(w->mag);
+    free(w->seg);
+}
+
+static drift_status window_work_alloc(window_work *w, const drift_denoise_params *p, int batch)
+{
+    size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1);
+    w->batch = batch;
+    w->noisy = malloc(batch * fdim * sizeof(float));
+    w->clean = malloc(batch * fdim * sizeof(float));
+    w->spec = malloc(batch * sdim * 2 * sizeof(float));
+    w->mag = malloc(sdim * sizeof(float));
+    w->seg = calloc(drift_denoise_window_samples(p), sizeof(float));
+    if (!w->noisy || !w->clean || !w->spec || !w->mag || !w->seg) {
+        window_work_free(w);
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for %d denoising windows", batch);
+    }
+    return DRIFT_OK;
+}
+
+/* Rebuilds window b of the batch into w->seg. */
+static drift_status rebuild_window(const drift_denoise_params *p, const drift_stft *stft, window_work *w, int b,
+                                   int gl_iters)
+{
+    size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1) * 2;
+    float *spec = w->spec + b * sdim;
+    apply_magnitudes(p, w->clean + b * fdim, spec, w->mag);
+    size_t W = drift_denoise_window_samples(p);
+    if (gl_iters <= 0)
+        return drift_stft_inverse(stft, spec, (size_t)p->frames, w->seg, W);
+    drift_griffinlim_options go = drift_griffinlim_defaults();
+    go.n_iter = gl_iters;
+    go.init_spec = spec;
+    go.length = W;
+    return drift_griffinlim(stft, w->mag, (size_t)p->frames, &go, w->seg, NULL);
+}
+
+/* Window k of the plan into buf: (W), zero-padded when x is shorter. */
+static const float *window_input(const segment_plan *sp, size_t k, const float *x, float *buf)
+{
+    if (sp->n >= sp->len)
+        return x + segment_start(sp, k);
+    memset(buf, 0, sp->len * sizeof(float));
+    memcpy(buf, x, sp->n * sizeof(float));
+    return buf;
+}
+
+drift_status drift_denoise_mono(const drift_denoise_params *p, const drift_stft *stft, drift_denoise_window_fn fn,
+                                void *user, int gl_iters, int64_t window_base, const float *x, size_t n, float *y)
+{
+    memset(y, 0, n * sizeof(float));
+    if (n == 0)
+        return DRIFT_OK;
+    size_t W = drift_denoise_window_samples(p);
+    segment_plan sp = plan_segments(n, W, W / 4);
+    window_work w;
+    int batch = sp.count < 8 ? (int)sp.count : 8;
+    drift_status s = window_work_alloc(&w, p, batch);
+    float *pad = s == DRIFT_OK && n < W ? malloc(W * sizeof(float)) : NULL;
+    if (s == DRIFT_OK && n < W && !pad)
+        s = drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1) * 2;
+    for (size_t k0 = 0; s == DRIFT_OK && k0 < sp.count; k0 += (size_t)batch) {
+        int count = sp.count - k0 < (size_t)batch ? (int)(sp.count - k0) : batch;
+        for (int b = 0; s == DRIFT_OK && b < count; b++)
+            s = drift_denoise_features(p, stft, window_input(&sp, k0 + b, x, pad), w.noisy + b * fdim,
+                                       w.spec + b * sdim);
+        if (s == DRIFT_OK)
+            s = fn(user, count, window_base + (int64_t)k0, w.noisy, w.clean);
+        for (int b = 0; s == DRIFT_OK && b < count; b++) {
+            s = rebuild_window(p, stft, &w, b, gl_iters);
+            if (s == DRIFT_OK)
+                segment_add(&sp, k0 + b, w.seg, y);
+        }
+    }
+    free(pad);
+    window_work_free(&w);
+    return s;
+}
+
+/* ---- the classical method -------------------------------------------------- */
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* noise: (nb) mean power of the quietest 15% of frames of pw: (frames, nb). */
+static drift_status estimate_noise(const float *pw, size_t frames, int nb, float *noise)
+{
+    float *energy = malloc(frames * 2 * sizeof(float));
+    if (!energy)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for the noise estimate");
+    for (size_t f = 0; f < frames; f++) {
+        double e = 0;
+        for (int k = 0; k < nb; k++)
+            e += pw[f * nb + k];
+        energy[2 * f] = (float)e;
+        energy[2 * f + 1] = (float)f;
+    }
+    qsort(energy, frames, 2 * sizeof(float), cmp_float);
+    size_t quiet = frames * 15 / 100 > 0 ? frames * 15 / 100 : 1;
+    memset(noise, 0, (size_t)nb * sizeof(float));
+    for (size_t i = 0; i < quiet; i++)
+        for (int k = 0; k < nb; k++)
+            noise[k] += pw[(size_t)energy[2 * i + 1] * nb + k] / (float)quiet;
+    free(energy);
+    return DRIFT_OK;
+}
+
+/* Decision-directed Wiener gains applied to spec: (frames, nb, 2) in place;
+ * pw: (frames, nb) the noisy power. */
+static void wiener(float *spec, const float *pw, size_t frames, int nb, const float *noise)
+{
+    const double alpha = 0.98, gmin = 0.1;
+    for (int k = 0; k < nb; k++) {
+        double prev_clean = 0;
+        for (size_t f = 0; f < frames; f++) {
+            double nk = fmax(noise[k], 1e-20), gamma = pw[f * nb + k] / nk;
+            double xi = alpha * prev_clean / nk + (1 - alpha) * fmax(gamma - 1, 0);
+            double g = fmax(xi / (1 + xi), gmin);
+            spec[(f * nb + k) * 2] *= (float)g;
+            spec[(f * nb + k) * 2 + 1] *= (float)g;
+            prev_clean = g * g * pw[f * nb + k];
+        }
+    }
+}
+
+drift_status drift_denoise_spectral(const float *x, size_t n, int rate, float *y)
+{
+    int n_fft = 256;
+    while (n_fft < 0.032 * rate)
+        n_fft *= 2;
+    drift_stft_config c = {n_fft, n_fft / 4, 0, DRIFT_WINDOW_HANN, true};
+    if (n <= (size_t)n_fft / 2) {
+        memcpy(y, x, n * sizeof(float)); /* too short to analyse: leave it */
+        return DRIFT_OK;
+    }
+    drift_stft *stft;
+    drift_status s = drift_stft_create(&stft, &c);
+    if (s != DRIFT_OK)
+        return s;
+    int nb = n_fft / 2 + 1;
+    size_t frames = drift_stft_frames(stft, n);
+    float *spec = malloc(frames * nb * 2 * sizeof(float)), *pw = malloc(frames * nb * sizeof(float));
+    float *noise = malloc((size_t)nb * sizeof(float));
+    if (!spec || !pw || !noise)
+        s = drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %zu-frame spectrum", frames);
+    if (s == DRIFT_OK)
+        s = drift_stft_forward(stft, x, n, spec);
+    if (s == DRIFT_OK) {
+        for (size_t i = 0; i < frames * nb; i++)
+            pw[i] = spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1];
+        s = estimate_noise(pw, frames, nb, noise);
+    }
+    if (s == DRIFT_OK) {
+        wiener(spec, pw, frames, nb, noise);
+        s = drift_stft_inverse(stft, spec, frames, y, n);
+    }
+    free(spec);
+    free(pw);
+    free(noise);
+    drift_stft_free(stft);
+    return s;
+}
+
+/* ---- the denoiser ------------------------------------------------------------ */
+
+void drift_denoise_options_default(drift_denoise_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = DRIFT_DENOISE_DIFFUSION;
+    o->steps = 4;
+    o->strength = 1;
+    o->batch = 8;
+}
+
+struct drift_audio_denoiser {
+    drift_model *model;
+    drift_denoise_options o;
+    drift_denoise_params p;
+    drift_stft *stft;
+    int64_t windows; /* windows done so far (seeds) */
+    float *a, *b, *c; /* per-channel work buffers */
+    size_t cap;
+};
+
+drift_status drift_audio_denoiser_create(drift_model *model, const drift_denoise_options *o,
+                                         drift_audio_denoiser **out)
+{
+    *out = NULL;
+    if (o->method == DRIFT_DENOISE_DIFFUSION) {
+        if (!model)
+            return drift_fail(DRIFT_ERR_ARG, "the diffusion method needs a model");
+        if (o->steps < 1 || o->steps > 1000 || !(o->strength > 0 && o->strength <= 1))
+            return drift_fail(DRIFT_ERR_ARG, "steps %d must be in 1..1000 and strength %g in (0, 1]", o->steps,
+                              o->strength);
+    }
+    drift_audio_denoiser *d = calloc(1, sizeof *d);
+    if (!d)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    d->model = model;
+    d->o = *o;
+    drift_status s = DRIFT_OK;
+    if (o->method == DRIFT_DENOISE_DIFFUSION) {
+        s = drift_denoise_params_from_model(model, &d->p);
+        const drift_unet_config *u = &model->cfg.unet;
+        if (s == DRIFT_OK && (u->dims != 1 || u->in_channels != d->p.bins || u->cond_channels != d->p.bins))
+            s = drift_fail(DRIFT_ERR_FORMAT, "the model's network (%d-D, %d channels, %d conditioning) does not "
+                           "fit its denoise task (%d bins)", u->dims, u->in_channels, u->cond_channels, d->p.bins);
+        if (s == DRIFT_OK)
+            s = drift_denoise_stft(&d->p, &d->stft);
+    }
+    if (s != DRIFT_OK) {
+        drift_audio_denoiser_free(d);
+        return s;
+    }
+    *out = d;
+    return DRIFT_OK;
+}
+
+void drift_audio_denoiser_free(drift_audio_denoiser *d)
+{
+    if (!d)
+        return;
+    drift_stft_free(d->stft);
+    free(d->a);
+    free(d->b);
+    free(d->c);
+    free(d);
+}
+
+/* The model as a window function: DDIM conditioned on the noisy windows. */
+static drift_status model_windows(void *user, int count, int64_t first_window, const float *noisy, float *clean)
+{
+    drift_audio_denoiser *d = user;
+    drift_sampler_options so;
+    drift_sampler_defaults(&so, DRIFT_SAMPLER_DDIM);
+    so.steps = d->o.steps;
+    so.strength = d->o.strength;
+    so.x_init = d->o.strength < 1 ? noisy : NULL;
+    so.seed = d->o.seed * 0x9E3779B97F4A7C15ull + (uint64_t)first_window;
+    int spatial[2] = {d->p.frames, 1};
+    drift_sample_cond cond = {NULL, NULL, noisy};
+    return drift_model_sample(d->model, &so, count, spatial, &cond, 0, clean);
+}
+
+static drift_status grow(drift_audio_denoiser *d, size_t n)
+{
+    if (n <= d->cap)
+        return DRIFT_OK;
+    float *bufs[3];
+    for (int i = 0; i < 3; i++)
+        bufs[i] = malloc(n * sizeof(float));
+    if (!bufs[0] || !bufs[1] || !bufs[2]) {
+        for (int i = 0; i < 3; i++)
+            free(bufs[i]);
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for %zu samples", n);
+    }
+    free(d->a), free(d->b), free(d->c);
+    d->a = bufs[0], d->b = bufs[1], d->c = bufs[2];
+    d->cap = n;
+    return DRIFT_OK;
+}
+
+/* One channel: x: (n) at rate -> y: (n), through the model's rate. */
+static drift_status denoise_channel(drift_audio_denoiser *d, const float *x, size_t n, int rate, float *y)
+{
+    if (d->o.method == DRIFT_DENOISE_SPECTRAL)
+        return drift_denoise_spectral(x, n, rate, y);
+    int mr = d->p.sample_rate;
+    size_t m = drift_resample_length(n, rate, mr);
+    drift_status s = grow(d, (m > n ? m : n) + 1);
+    const float *in = x;
+    if (s == DRIFT_OK && rate != mr) {
+        s = drift_resample(x, n, 1, rate, mr, d->a);
+        in = d->a;
+    }
+    if (s == DRIFT_OK)
+        s = drift_denoise_mono(&d->p, d->stft, model_windows, d, d->o.gl_iters, d->windows, in, m, d->b);
+    d->windows += (int64_t)(m / drift_denoise_window_samples(&d->p) * 2 + 2);
+    if (s != DRIFT_OK || rate == mr) {
+        if (s == DRIFT_OK)
+            memcpy(y, d->b, n * sizeof(float));
+        return s;
+    }
+    size_t back = drift_resample_length(m, mr, rate);
+    s = grow(d, back + 1);
+    if (s == DRIFT_OK)
+        s = drift_resample(d->b, m, 1, mr, rate, d->c);
+    for (size_t i = 0; s == DRIFT_OK && i < n; i++)
+        y[i] = i < back ? d->c[i] : 0;
+    return s;
+}
+
+drift_status drift_audio_denoise_buffer(drift_audio_denoiser *d, const float *x, size_t frames, int channels,
+                                        int rate, float *y)
+{
+    if (channels < 1 || rate < 1)
+        return drift_fail(DRIFT_ERR_ARG, "cannot denoise %d channels at %d Hz", channels, rate);
+    float *in = malloc((frames + 1) * sizeof(float)), *out = malloc((frames + 1) * sizeof(float));
+    drift_status s = in && out ? DRIFT_OK : drift_fail(DRIFT_ERR_NOMEM, "out of memory for %zu frames", frames);
+    for (int c = 0; s == DRIFT_OK && c < channels; c++) {
+        for (size_t i = 0; i < frames; i++)
+            in[i] = x[i * channels + c];
+        s = denoise_channel(d, in, frames, rate, out);
+        for (size_t i = 0; s == DRIFT_OK && i < frames; i++)
+            y[i * channels + c] = out[i];
+    }
+    free(in);
+    free(out);
+    return s;
+}
+
+/* ---- files in chunks ------------------------------------------------------------ */
+
+typedef struct chunk_io {
+    SNDFILE *in, *out;
+    SF_INFO info;
+    drift_atomic_file af;
+    float *x, *y, *acc; /* (chunk_len, channels) each */
+} chunk_io;
+
+static int sf_format_for(const char *path)
+{
+    switch (drift_audio_format_for_path(path)) {
+    case DRIFT_AUDIO_FLAC16: return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+    case DRIFT_AUDIO_FLAC24: return SF_FORMAT_FLAC | SF_FORMAT_PCM_24;
+    case DRIFT_AUDIO_WAV24: return SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+    case DRIFT_AUDIO_WAV_FLOAT: return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    default: return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    }
+}
+
+static drift_status open_input(const char *path, chunk_io *io)
+{
+    io->in = sf_open(path, SFM_READ, &io->info);
+    if (!io->in)
+        return drift_fail(DRIFT_ERR_FORMAT, "cannot read audio file '%s': %s", path, sf_strerror(NULL));
+    SF_INFO *i = &io->info;
+    if (i->channels < 1 || i->channels > DRIFT_AUDIO_MAX_CHANNELS || i->samplerate < 1 ||
+        i->samplerate > DRIFT_AUDIO_MAX_RATE || i->frames <= 0 || i->frames >= (sf_count_t)DRIFT_AUDIO_MAX_SAMPLES)
+        return drift_fail(DRIFT_ERR_FORMAT, "'%s' declares %d channels at %d Hz and %lld frames: not usable audio",
+                          path, i->channels, i->samplerate, (long long)i->frames);
+    return DRIFT_OK;
+}
+
+static drift_status open_output(const char *path, chunk_io *io)
+{
+    drift_status s = drift_atomic_reserve(&io->af, path);
+    if (s != DRIFT_OK)
+        return s;
+    SF_INFO oi = {0};
+    oi.samplerate = io->info.samplerate;
+    oi.channels = io->info.channels;
+    oi.format = sf_format_for(path);
+    io->out = sf_open(io->af.tmp_path, SFM_WRITE, &oi);
+    if (!io->out) {
+        s = drift_fail(DRIFT_ERR_IO, "cannot write '%s': %s", path, sf_strerror(NULL));
+        drift_atomic_abort(&io->af);
+        return s;
+    }
+    sf_command(io->out, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    return DRIFT_OK;
+}
+
+/* Reads frames [have, want) of the chunk into io->x (after `have` frames
+ * already there); a short read means the file lies about its length. */
+static drift_status read_more(const char *path, chunk_io *io, size_t have, size_t want)
+{
+    int ch = io->info.channels;
+    sf_count_t got = sf_readf_float(io->in, io->x + have * ch, (sf_count_t)(want - have));
+    if (got != (sf_count_t)(want - have))
+        return drift_fail(DRIFT_ERR_FORMAT, "'%s' is truncated or corrupt: it ends before the %lld frames its "
+                          "header announces", path, (long long)io->info.frames);
+    return DRIFT_OK;
+}
+
+static drift_status write_frames(chunk_io *io, const float *data, size_t frames, const char *path)
+{
+    if (frames && sf_writef_float(io->out, data, (sf_count_t)frames) != (sf_count_t)frames)
+        return drift_fail(DRIFT_ERR_IO, "cannot write '%s': %s", path, sf_strerror(io->out));
+    return DRIFT_OK;
+}
+
+/* The chunk loop: chunk k covers [k step, k step + len) of the input, is
+ * denoised whole, and is cross-faded with its neighbours; io->acc holds
+ * the faded tail of the previous chunk. */
+static drift_status run_chunks(drift_audio_denoiser *d, const char *in, const char *out, chunk_io *io)
+{
+    int ch = io->info.channels, rate = io->info.samplerate;
+    size_t n = (size_t)io->info.frames, ov = (size_t)(CHUNK_OVERLAP_SECONDS * rate) + 1;
+    size_t len = (size_t)(CHUNK_SECONDS * rate) + ov;
+    segment_plan sp = plan_segments(n, len, ov);
+    sp.step = len - ov; /* the last chunk is shortened, not moved back */
+    drift_status s = DRIFT_OK;
+    size_t have = 0, tail = 0;
+    for (size_t k = 0; s == DRIFT_OK && (k == 0 || k * sp.step + ov < n); k++) {
+        size_t start = k * sp.step, clen = n - start < len ? n - start : len;
+        bool last = start + len >= n;
+        s = read_more(in, io, have, clen);
+        if (s == DRIFT_OK)
+            s = drift_audio_denoise_buffer(d, io->x, clen, ch, rate, io->y);
+        if (s != DRIFT_OK)
+            break;
+        memset(io->acc + tail * ch, 0, (clen - tail) * ch * sizeof(float));
+        for (int c = 0; c < ch; c++) /* fades per channel on a strided view */
+            for (size_t i = 0; i < clen; i++) {
+                double w = 1;
+                if (k > 0 && i < ov)
+                    w = 0.5 - 0.5 * cos(M_PI * ((double)i + 0.5) / (double)ov);
+                if (!last && i >= clen - ov)
+                    w *= 0.5 + 0.5 * cos(M_PI * ((double)(i - (clen - ov)) + 0.5) / (double)ov);
+                io->acc[i * ch + c] += (float)(w * io->y[i * ch + c]);
+            }
+        size_t emit = last ? clen : clen - ov;
+        s = write_frames(io, io->acc, emit, out);
+        tail = last ? 0 : ov;
+        memmove(io->acc, io->acc + emit * ch, tail * ch * sizeof(float));
+        memmove(io->x, io->x + emit * ch, tail * ch * sizeof(float));
+        have = tail;
+        if (d->o.progress)
+            d->o.progress(d->o.progress_user, start + emit, n);
+    }
+    return s;
+}
+
+drift_status drift_audio_denoise_file(drift_audio_denoiser *d, const char *in, const char *out)
+{
+    chunk_io io;
+    memset(&io, 0, sizeof io);
+    drift_status s = open_input(in, &io);
+    size_t len = 0;
+    if (s == DRIFT_OK) {
+        len = (size_t)((CHUNK_SECONDS + CHUNK_OVERLAP_SECONDS) * io.info.samplerate) + 2;
+        size_t total = len * (size_t)io.info.channels;
+        io.x = malloc(total * sizeof(float));
+        io.y = malloc(total * sizeof(float));
+        io.acc = calloc(total, sizeof(float));
+        if (!io.x || !io.y || !io.acc)
+            s = drift_fail(DRIFT_ERR_NOMEM, "out of memory for %zu-frame chunks", len);
+    }
+    if (s == DRIFT_OK)
+        s = open_output(out, &io);
+    if (s == DRIFT_OK) {
+        s = run_chunks(d, in, out, &io);
+        if (sf_close(io.out) != 0 && s == DRIFT_OK)
+            s = drift_fail(DRIFT_ERR_IO, "cannot finish writing '%s'", out);
+        if (s == DRIFT_OK)
+            s = drift_atomic_commit(&io.af);
+        else
+            drift_atomic_abort(&io.af);
+    }
+    if (io.in)
+        sf_close(io.in);
+    free(io.x);
+    free(io.y);
+    free(io.acc);
+    return s;
+}
