@@ -371,7 +371,7 @@ static drift_status run_alloc(sampler_run *r, const drift_schedule *s, const dri
               (r->rng = malloc((size_t)batch * sizeof *r->rng)) &&
               (r->spare = malloc((size_t)batch * 4 * sizeof(float))) && (r->nspare = calloc((size_t)batch, sizeof(int)));
     for (int i = 0; ok && i < SAMPLER_WORK; i++)
-        ok = (r->w[i] = malloc(r->n * sizeof(float))) != NULL;
+        ok = (r->w[i] = calloc(r->n, sizeof(float))) != NULL;
     if (!ok) {
         run_free(r);
         return drift_fail(DRIFT_ERR_NOMEM, "%s: out of memory for %d x %zu samples", drift_sampler_name(o->kind),

@@ -109,8 +109,8 @@ drift_status sampler_run_dpmpp(sampler_run *r, float *x, bool sde)
             } else {
                 cd = -p->alpha * expm1(-h);
             }
-            for (size_t k = 0; k < r->n; k++) {
-                double dk = d0[k] + c * ((double)d0[k] - dold[k]);
+            for (size_t k = 0; k < r->n; k++) { /* dold is unset before the second step */
+                double dk = c != 0 ? d0[k] + c * ((double)d0[k] - dold[k]) : d0[k];
                 x[k] = (float)(cx * x[k] + cd * dk + (sde ? sd * z[k] : 0));
             }
         }
