@@ -6,6 +6,9 @@
 #include <string.h>
 
 static const cli_command commands[] = {
+    {"generate", "generate sounds from a tag prompt (\"snare\", \"electric piano C4 soft\")", cmd_generate},
+    {"tags", "list the tags a sound model understands", cmd_tags},
+    {"dataset", "build a sound data set (render General MIDI notes, or import a folder)", cmd_dataset},
     {"info", "show the engine's setup, or a model's configuration", cmd_info},
     {"train", "train a model from a recipe file (resumable)", cmd_train},
     {"play", "play an audio file through an output device", cmd_play},

@@ -1,5 +1,6 @@
 /* trainsetup.c: recipes to models, options and data (see trainsetup.h). */
 #include "trainsetup.h"
+#include "audio/sounddata.h"
 #include "vision/idx.h"
 #include "vision/imgdata.h"
 #include "vision/plot.h"
@@ -111,6 +112,53 @@ static drift_status setup_fashion(recipe *r, train_setup *ts, drift_model_config
     return DRIFT_OK;
 }
 
+/* data = sounds:MANIFEST: normalised log-mels of a sound data set
+ * (audio/sounddata.h), 1-D (mel bins as channels) or 2-D (dims = 2). */
+static void sound_data_free(void *p)
+{
+    drift_sound_source_free(p);
+}
+
+static drift_status setup_sounds(recipe *r, train_setup *ts, drift_unet_config *u, drift_model_config *c,
+                                 const char *manifest)
+{
+    drift_sound_source_options so = {.manifest = manifest};
+    drift_sound_params_default(&so.params);
+    so.params.frames = (int)recipe_int(r, "frames", 8, 4096, so.params.frames);
+    so.params.n_mels = (int)recipe_int(r, "n_mels", 8, 512, so.params.n_mels);
+    so.params.griffin_lim_iters = (int)recipe_int(r, "griffin_lim_iters", 0, 1000, so.params.griffin_lim_iters);
+    so.params.base_note = (int)recipe_int(r, "base_note", 0, 127, so.params.base_note);
+    so.range_db = (float)recipe_num(r, "db_range", 10, 200, 80);
+    so.data_mean = (float)recipe_num(r, "data_mean", -1, 1, 0);
+    so.data_std = (float)recipe_num(r, "data_std", 0.01, 10, 1);
+    const char *cond = recipe_str(r, "conditioning", "tags");
+    bool tags = strcmp(cond, "tags") == 0;
+    if (!tags && strcmp(cond, "none") != 0)
+        return drift_fail(DRIFT_ERR_ARG, "conditioning for sounds is 'tags' or 'none', not '%s'", cond);
+    so.max_tags = tags ? (int)recipe_int(r, "max_tags", 1, 8, 4) : 0;
+    int dims = (int)recipe_int(r, "dims", 1, 2, 1), ctx_dim = (int)recipe_int(r, "tag_embedding", 1, 1024, 64);
+    read_network(r, u, dims == 1 ? so.params.n_mels : 1, dims);
+    drift_sound_source *src = NULL;
+    drift_status s = drift_sound_source_create(&so, &src);
+    if (s != DRIFT_OK)
+        return s;
+    *c = drift_model_config_default(u);
+    if (tags) {
+        c->vocab = drift_sound_source_vocab(src, &c->vocab_size);
+        c->unet.ctx_dim = ctx_dim;
+        c->unet.max_tags = so.max_tags;
+    }
+    c->task_json = (char *)drift_sound_source_task_json(src);
+    c->data_mean = so.data_mean;
+    c->data_std = so.data_std;
+    ts->opts.spatial[0] = dims == 1 ? so.params.frames : so.params.n_mels;
+    ts->opts.spatial[1] = so.params.frames;
+    ts->data = drift_sound_source_data(src);
+    ts->data_state = src;
+    ts->data_free = sound_data_free;
+    return DRIFT_OK;
+}
+
 drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
 {
     memset(ts, 0, sizeof *ts);
@@ -125,6 +173,8 @@ drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
         read_network(r, &u, 1, 2);
         c = drift_model_config_default(&u);
         s = setup_fashion(r, ts, &c);
+    } else if (strncmp(data, "sounds:", 7) == 0) {
+        s = setup_sounds(r, ts, &u, &c, data + 7);
     } else {
         s = drift_fail(DRIFT_ERR_ARG, "unknown data '%s' (known: fashion-mnist)", data);
     }
