@@ -39,7 +39,7 @@ static inline float silu_slope(float x)
 
 static void k_silu(const float *restrict x, float *restrict y, size_t lo, size_t hi)
 {
-    BLOCKED_FOR(i, lo, hi, y[i] = x[i] * sigmoidf(x[i]));
+    BLOCKED_FOR(i, lo, hi, y[i] = x[i] / (1.0f + drift_fast_expf(-x[i])));
 }
 
 /* gx += gy * silu'(x) */
@@ -65,11 +65,6 @@ static void k_mul(const float *restrict a, const float *restrict b, float *restr
 static void k_affine(const float *restrict a, float s, float c, float *restrict y, size_t lo, size_t hi)
 {
     BLOCKED_FOR(i, lo, hi, y[i] = a[i] * s + c);
-}
-
-void drift_vec_affine(const float *x, float s, float c, float *y, size_t n)
-{
-    k_affine(x, s, c, y, 0, n);
 }
 
 /* g += s * gy * b, or g += s * gy if b is NULL (exact for s = 1) */

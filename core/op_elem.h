@@ -54,9 +54,6 @@ static inline float drift_fast_expf(float x)
  * double over independent lanes (fixed order: the same on every thread). */
 double drift_dot_double(const float *a, const float *b, size_t n);
 
-/* y[i] = x[i] * s + c over [0, n); x and y must not overlap. */
-void drift_vec_affine(const float *x, float s, float c, float *y, size_t n);
-
 /* x: any shape -> same shape, x * sigmoid(x) */
 drift_tensor *drift_silu(drift_graph *g, drift_tensor *x);
 

@@ -1,69 +1,93 @@
 /* op_norm.c: group normalisation forward and backward (see op_norm.h).
  *
- * Work is split over (sample, group) pairs with drift_parallel_for. The
- * statistics of a group come from one pass of shifted sums in double
- * (shifting by the group's first value keeps the variance accurate when the
- * mean is large). Parameter gradients are summed per (sample, channel) in
- * the parallel part and over samples afterwards in a fixed order, so the
- * result does not depend on the thread count. */
+ * Work is split over (sample, group) pairs with drift_parallel_for. A
+ * group's statistics come from one pass of sums centred on its first value
+ * (so a large mean costs no accuracy), in short float blocks added up in
+ * double. The mean is kept as that value plus a small offset, and x - mean
+ * is formed as (x - first) - offset, so normalising stays accurate however
+ * far the data sit from zero. Parameter gradients are summed per (sample,
+ * channel) in the parallel part and over samples afterwards in a fixed
+ * order, so the result does not depend on the thread count. */
 #include "op_norm.h"
 
 #include <math.h>
 
-#include "op_elem.h"
 #include "threads.h"
+
+/* Per (sample, group): mean = shift + offset, and 1/sqrt(var + eps). */
+typedef struct {
+    float shift, offset, rstd;
+} gn_stats;
 
 typedef struct {
     int channels, groups;
-    size_t positions;          /* elements per channel */
+    size_t positions;  /* elements per channel */
     float eps;
     const float *x, *gamma, *beta;
     float *y;
-    float *mean, *rstd;        /* (N, groups), saved for backward */
-    const float *gy;           /* backward only from here on */
-    float *gx;                 /* NULL if x needs no gradient */
+    gn_stats *stats;   /* (N, groups), saved for backward */
+    const float *gy;   /* backward only from here on */
+    float *gx;         /* NULL if x needs no gradient */
     double *sum_gy, *sum_gy_xc; /* (N, C): sum gy and sum gy * (x - mean) per channel */
 } gn_job;
 
-/* su = sum (u - cu), suw = sum (u - cu) * (w - cw), accumulated in double
- * over independent lanes so the compiler can keep several sums in flight. */
-static void centred_sums(const float *u, double cu, const float *w, double cw, size_t n, double *su,
-                         double *suw)
+/* su = sum (u - cu), suw = sum (u - cu) * ((w - cw) - cw2). The terms are
+ * summed in float over 16 lanes for at most 16 blocks at a time (so that
+ * the loop vectorises), and those partial sums in double. */
+static void centred_sums(const float *restrict u, float cu, const float *restrict w, float cw,
+                         float cw2, size_t n, double *su, double *suw)
 {
-    enum { LANES = 8 };
-    double a[LANES] = {0}, b[LANES] = {0};
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int k = 0; k < LANES; k++) {
-            double du = (double)u[i + k] - cu;
-            a[k] += du;
-            b[k] += du * ((double)w[i + k] - cw);
-        }
-    for (; i < n; i++) {
-        double du = (double)u[i] - cu;
-        a[0] += du;
-        b[0] += du * ((double)w[i] - cw);
-    }
+    enum { LANES = 16, FLUSH = 16 * LANES };
     double sa = 0, sb = 0;
-    for (int k = 0; k < LANES; k++) {
-        sa += a[k];
-        sb += b[k];
+    size_t i = 0;
+    while (i + LANES <= n) {
+        float a[LANES] = {0}, b[LANES] = {0};
+        size_t end = i + FLUSH < n ? i + FLUSH : n;
+        for (; i + LANES <= end; i += LANES)
+            for (int k = 0; k < LANES; k++) {
+                float du = u[i + k] - cu;
+                a[k] += du;
+                b[k] += du * ((w[i + k] - cw) - cw2);
+            }
+        for (int k = 0; k < LANES; k++) {
+            sa += a[k];
+            sb += b[k];
+        }
+    }
+    for (; i < n; i++) {
+        float du = u[i] - cu;
+        sa += du;
+        sb += (double)du * ((w[i] - cw) - cw2);
     }
     *su = sa;
     *suw = sb;
 }
 
-/* g += u * a + w * b + c, in fixed-length blocks so that it vectorises. */
-static void add_combination(const float *restrict u, float a, const float *restrict w, float b,
-                            float c, float *restrict g, size_t n)
+/* Loops of fixed-length blocks over restrict pointers vectorise at -O2. */
+#define GN_BLOCK 16
+
+/* y = (x - mean) * a + b */
+static void normalise(const float *restrict x, gn_stats st, float a, float b, float *restrict y,
+                      size_t n)
 {
-    enum { BLOCK = 16 };
     size_t i = 0;
-    for (; i + BLOCK <= n; i += BLOCK)
-        for (int k = 0; k < BLOCK; k++)
-            g[i + k] += u[i + k] * a + w[i + k] * b + c;
+    for (; i + GN_BLOCK <= n; i += GN_BLOCK)
+        for (int k = 0; k < GN_BLOCK; k++)
+            y[i + k] = ((x[i + k] - st.shift) - st.offset) * a + b;
     for (; i < n; i++)
-        g[i] += u[i] * a + w[i] * b + c;
+        y[i] = ((x[i] - st.shift) - st.offset) * a + b;
+}
+
+/* gx += gy * k1 + (x - mean) * k2 + k3 */
+static void add_input_grad(const float *restrict gy, float k1, const float *restrict x, gn_stats st,
+                           float k2, float k3, float *restrict gx, size_t n)
+{
+    size_t i = 0;
+    for (; i + GN_BLOCK <= n; i += GN_BLOCK)
+        for (int k = 0; k < GN_BLOCK; k++)
+            gx[i + k] += gy[i + k] * k1 + ((x[i + k] - st.shift) - st.offset) * k2 + k3;
+    for (; i < n; i++)
+        gx[i] += gy[i] * k1 + ((x[i] - st.shift) - st.offset) * k2 + k3;
 }
 
 static void gn_forward_range(void *p, size_t lo, size_t hi)
@@ -73,26 +97,23 @@ static void gn_forward_range(void *p, size_t lo, size_t hi)
     size_t m = (size_t)cg * j->positions;
     for (size_t t = lo; t < hi; t++) {
         const float *x = j->x + t * m;
-        float *y = j->y + t * m;
-        double shift = x[0], s, s2;
-        centred_sums(x, shift, x, shift, m, &s, &s2);
-        double mean = s / (double)m, var = fmax(s2 / (double)m - (s / (double)m) * (s / (double)m), 0.0);
-        double rstd = 1.0 / sqrt(var + j->eps);
-        j->mean[t] = (float)(shift + mean);
-        j->rstd[t] = (float)rstd;
+        double s, s2;
+        centred_sums(x, x[0], x, x[0], 0.0f, m, &s, &s2);
+        double off = s / (double)m, var = fmax(s2 / (double)m - off * off, 0.0);
+        gn_stats st = {x[0], (float)off, (float)(1.0 / sqrt(var + j->eps))};
+        j->stats[t] = st;
         int c0 = (int)(t % (size_t)j->groups) * cg;
         for (int c = 0; c < cg; c++) {
-            float a = (float)(rstd * (j->gamma ? j->gamma[c0 + c] : 1.0f));
-            float b = (float)((j->beta ? j->beta[c0 + c] : 0.0f) - (shift + mean) * a);
-            drift_vec_affine(x + (size_t)c * j->positions, a, b, y + (size_t)c * j->positions,
-                             j->positions);
+            float a = st.rstd * (j->gamma ? j->gamma[c0 + c] : 1.0f);
+            size_t at = (size_t)c * j->positions;
+            normalise(x + at, st, a, j->beta ? j->beta[c0 + c] : 0.0f, j->y + t * m + at, j->positions);
         }
     }
 }
 
 /* With xhat = (x - mean) * rstd, dy' = gy * gamma and M elements per group:
  * gx = rstd * (dy' - mean(dy') - xhat * mean(dy' * xhat)), written per
- * channel as gx += gy * k1 + x * k2 + k3. */
+ * channel as gx += gy * k1 + (x - mean) * k2 + k3. */
 static void gn_backward_range(void *p, size_t lo, size_t hi)
 {
     const gn_job *j = p;
@@ -101,23 +122,23 @@ static void gn_backward_range(void *p, size_t lo, size_t hi)
     for (size_t t = lo; t < hi; t++) {
         size_t n = t / (size_t)j->groups;
         int c0 = (int)(t % (size_t)j->groups) * cg;
-        double mean = j->mean[t], rstd = j->rstd[t], a = 0, b = 0;
+        gn_stats st = j->stats[t];
+        double rstd = st.rstd, a = 0, b = 0;
         for (int c = 0; c < cg; c++) {
-            size_t nc = n * (size_t)j->channels + (size_t)(c0 + c);
-            centred_sums(j->gy + t * m + (size_t)c * P, 0.0, j->x + t * m + (size_t)c * P, mean, P,
-                         &j->sum_gy[nc], &j->sum_gy_xc[nc]);
+            size_t nc = n * (size_t)j->channels + (size_t)(c0 + c), at = t * m + (size_t)c * P;
+            centred_sums(j->gy + at, 0.0f, j->x + at, st.shift, st.offset, P, &j->sum_gy[nc],
+                         &j->sum_gy_xc[nc]);
             double gam = j->gamma ? j->gamma[c0 + c] : 1.0;
             a += gam * j->sum_gy_xc[nc] * rstd; /* sum dy' * xhat */
             b += gam * j->sum_gy[nc];           /* sum dy' */
         }
         if (!j->gx)
             continue;
-        float k2 = (float)(-rstd * rstd * a / (double)m);
-        float k3 = (float)(rstd * rstd * a * mean / (double)m - rstd * b / (double)m);
+        float k2 = (float)(-rstd * rstd * a / (double)m), k3 = (float)(-rstd * b / (double)m);
         for (int c = 0; c < cg; c++) {
-            float k1 = (float)(rstd * (j->gamma ? j->gamma[c0 + c] : 1.0f));
-            size_t off = t * m + (size_t)c * P;
-            add_combination(j->gy + off, k1, j->x + off, k2, k3, j->gx + off, P);
+            float k1 = st.rstd * (j->gamma ? j->gamma[c0 + c] : 1.0f);
+            size_t at = t * m + (size_t)c * P;
+            add_input_grad(j->gy + at, k1, j->x + at, st, k2, k3, j->gx + at, P);
         }
     }
 }
@@ -126,13 +147,13 @@ static void gn_backward_range(void *p, size_t lo, size_t hi)
  * sample order. */
 static void gn_param_grads(const gn_job *j, int batch, float *ggamma, float *gbeta)
 {
+    int cg = j->channels / j->groups;
     for (int c = 0; c < j->channels; c++) {
         double sg = 0, sgx = 0;
         for (int n = 0; n < batch; n++) {
-            size_t g = (size_t)n * (size_t)(j->groups);
             size_t nc = (size_t)n * (size_t)j->channels + (size_t)c;
             sg += j->sum_gy[nc];
-            sgx += j->sum_gy_xc[nc] * j->rstd[g + (size_t)(c / (j->channels / j->groups))];
+            sgx += j->sum_gy_xc[nc] * j->stats[(size_t)n * (size_t)j->groups + (size_t)(c / cg)].rstd;
         }
         if (ggamma)
             ggamma[c] += (float)sgx;
@@ -149,11 +170,9 @@ static size_t gn_grain(size_t group_elems)
 static void gn_backward(drift_graph *g, const drift_node *node)
 {
     drift_tensor *x = node->in[0], *gamma = node->in[1], *beta = node->in[2];
-    const float *saved = node->ctx;
     int batch = x->shape[0], groups = node->iarg[0];
     gn_job j = {x->shape[1], groups, drift_tensor_inner(x, 2), 0, x->data,
-                gamma ? gamma->data : NULL, NULL, NULL, (float *)saved,
-                (float *)saved + (size_t)batch * (size_t)groups, node->out->grad,
+                gamma ? gamma->data : NULL, NULL, NULL, node->ctx, node->out->grad,
                 drift_grad(g, x), NULL, NULL};
     size_t nc = (size_t)batch * (size_t)j.channels;
     j.sum_gy = drift_graph_alloc(g, 2 * nc * sizeof(double));
@@ -205,13 +224,13 @@ drift_tensor *drift_group_norm(drift_graph *g, drift_tensor *x, drift_tensor *ga
         return NULL;
     int batch = x->shape[0];
     size_t tasks = (size_t)batch * (size_t)groups;
-    float *saved = drift_graph_alloc(g, 2 * tasks * sizeof(float));
+    gn_stats *saved = drift_graph_alloc(g, tasks * sizeof *saved);
     drift_tensor *y = saved ? drift_graph_tensor(g, x->ndim, x->shape) : NULL;
     if (!y)
         return NULL;
     gn_job j = {x->shape[1], groups, drift_tensor_inner(x, 2), eps, x->data,
                 gamma ? gamma->data : NULL, beta ? beta->data : NULL, y->data, saved,
-                saved + tasks, NULL, NULL, NULL, NULL};
+                NULL, NULL, NULL, NULL};
     drift_parallel_for(tasks, gn_grain(x->numel / tasks), gn_forward_range, &j);
     drift_tensor *in[3] = {x, gamma, beta};
     drift_node *node = drift_graph_record(g, gn_backward, y, 3, in);

@@ -269,6 +269,52 @@ static void test_group_norm_gradients(void)
     free(beta);
 }
 
+/* Data far from zero (mean 1000, spread 0.01): output and input gradient
+ * against the textbook formulas evaluated in double on the same inputs. */
+static void test_group_norm_offset(void)
+{
+    enum { N = 2, C = 4, L = 50, G = 2, M = C / G * L };
+    int shape[3] = {N, C, L}, cs[1] = {C};
+    float *x = randn(N * C * L, 40, 0.01f, 1000.0f), *gamma = randn(C, 41, 0.5f, 1.0f);
+    float *beta = randn(C, 42, 1.0f, 0.0f), *gy = randn(N * C * L, 43, 1.0f, 0.0f);
+    float want_y[N * C * L], want_gx[N * C * L];
+    for (int grp = 0; grp < N * G; grp++) {
+        const float *xg = x + grp * M, *gyg = gy + grp * M;
+        double mean = 0, var = 0, mdy = 0, mdyx = 0;
+        for (int i = 0; i < M; i++)
+            mean += xg[i] / (double)M;
+        for (int i = 0; i < M; i++)
+            var += (xg[i] - mean) * (xg[i] - mean) / M;
+        double rstd = 1.0 / sqrt(var + 1e-5);
+        for (int i = 0; i < M; i++) {
+            int c = (grp % G) * (C / G) + i / L;
+            double xhat = (xg[i] - mean) * rstd;
+            want_y[grp * M + i] = (float)(xhat * gamma[c] + beta[c]);
+            mdy += gyg[i] * (double)gamma[c] / M;
+            mdyx += gyg[i] * (double)gamma[c] * xhat / M;
+        }
+        for (int i = 0; i < M; i++) {
+            int c = (grp % G) * (C / G) + i / L;
+            double xhat = (xg[i] - mean) * rstd;
+            want_gx[grp * M + i] = (float)(rstd * (gyg[i] * (double)gamma[c] - mdy - xhat * mdyx));
+        }
+    }
+    gn_ctx ctx = {G, true, true};
+    gradcheck_input in[3] = {input(3, shape, x, true), input(1, cs, gamma, false), input(1, cs, beta, false)};
+    op_result r;
+    if (run_op(op_group_norm, &ctx, 3, in, gy, 0.0f, &r)) {
+        double ey = rel_error(r.out, want_y, N * C * L, 1e-6), eg = rel_error(r.grad[0], want_gx, N * C * L, 1e-6);
+        CHECK(ey <= 1e-4, "group norm of data far from zero: output off by %g", ey);
+        CHECK(eg <= 1e-4, "group norm of data far from zero: input gradient off by %g", eg);
+    }
+    CHECK(r.out != NULL, "group norm ran");
+    result_free(&r);
+    free(x);
+    free(gamma);
+    free(beta);
+    free(gy);
+}
+
 static void test_attention_gradients(void)
 {
     int sq[3] = {3, 4, 8}, sk[3] = {3, 6, 8}, sm[2] = {3, 6};
@@ -435,6 +481,7 @@ static void test_threads(void)
 int main(void)
 {
     test_group_norm_gradients();
+    test_group_norm_offset();
     test_attention_gradients();
     test_golden();
     test_bad_arguments();
