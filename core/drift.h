@@ -29,6 +29,7 @@
 #include "safetensors.h"
 #include "model.h"
 #include "train.h"
+#include "elbo.h"
 
 #define DRIFT_VERSION "0.1.0"
 
