@@ -179,32 +179,28 @@ static void apply_magnitudes(const drift_denoise_params *p, const float *clean, 
 
 /* ---- windows and cross-fades --------------------------------------------- */
 
-/* Adds seg: (len) weighted into acc: (len): a raised-cosine fade in over
- * the first fade_in samples and the complementary fade out over the last
- * fade_out, so overlapping segments with matching fades sum to one. */
-static void crossfade_add(float *acc, const float *seg, size_t len, size_t fade_in, size_t fade_out)
+/* The weight of sample i of a segment of len samples that fades in over
+ * its first fade_in and out over its last fade_out samples (raised cosine;
+ * a fade out is the complement of a fade in of the same length). */
+static double fade_weight(size_t i, size_t len, size_t fade_in, size_t fade_out)
 {
-    for (size_t i = 0; i < len; i++) {
-        double w = 1;
-        if (i < fade_in)
-            w = 0.5 - 0.5 * cos(M_PI * ((double)i + 0.5) / (double)fade_in);
-        if (i + fade_out >= len && fade_out > 0) {
-            size_t j = i - (len - fade_out);
-            w *= 0.5 + 0.5 * cos(M_PI * ((double)j + 0.5) / (double)fade_out);
-        }
-        acc[i] += (float)(w * seg[i]);
-    }
+    double w = 1;
+    if (i < fade_in)
+        w = 0.5 - 0.5 * cos(M_PI * ((double)i + 0.5) / (double)fade_in);
+    if (fade_out > 0 && i + fade_out >= len)
+        w *= 0.5 + 0.5 * cos(M_PI * ((double)(i - (len - fade_out)) + 0.5) / (double)fade_out);
+    return w;
 }
 
-/* Segments of `len` covering [0, n) with at least `overlap` between
- * neighbours: starts k * step, the last one aligned to the end. */
+/* Segments of `len` covering [0, n), neighbours overlapping by at least
+ * `overlap`: starts k * step, the last one aligned to the end. */
 typedef struct segment_plan {
-    size_t n, len, step, count;
+    size_t n, len, step, overlap, count;
 } segment_plan;
 
 static segment_plan plan_segments(size_t n, size_t len, size_t overlap)
 {
-    segment_plan sp = {n, len, len - overlap, 1};
+    segment_plan sp = {n, len, len - overlap, overlap, 1};
     if (n > len)
         sp.count = 1 + (n - len + sp.step - 1) / sp.step;
     return sp;
@@ -217,17 +213,23 @@ static size_t segment_start(const segment_plan *sp, size_t k)
     return k + 1 == sp->count ? sp->n - sp->len : k * sp->step;
 }
 
-/* Adds segment k's output seg: (min(len, n)) into y: (n) with its fades. */
-static void segment_add(const segment_plan *sp, size_t k, const float *seg, float *y)
+/* Adds segment k's output seg: (min(len, n)) into y: (n) with fades over
+ * `overlap` samples where it meets a neighbour, and its weights into wsum:
+ * (n); y / wsum is the cross-faded result, whatever the overlaps. */
+static void segment_add(const segment_plan *sp, size_t k, const float *seg, float *y, float *wsum)
 {
     size_t start = segment_start(sp, k), len = sp->n < sp->len ? sp->n : sp->len;
-    size_t fin = k > 0 ? segment_start(sp, k - 1) + sp->len - start : 0;
-    size_t fout = k + 1 < sp->count ? start + sp->len - segment_start(sp, k + 1) : 0;
-    crossfade_add(y + start, seg, len, fin, fout);
+    size_t fin = k > 0 ? sp->overlap : 0, fout = k + 1 < sp->count ? sp->overlap : 0;
+    for (size_t i = 0; i < len; i++) {
+        double w = fade_weight(i, len, fin, fout) + 1e-6;
+        y[start + i] += (float)(w * seg[i]);
+        wsum[start + i] += (float)w;
+    }
 }
 
 typedef struct window_work {
     float *noisy, *clean, *spec, *mag, *seg; /* per batch / per window buffers */
+    float *wsum;                             /* (n) cross-fade weights */
     int batch;
 } window_work;
 
@@ -238,9 +240,10 @@ static void window_work_free(window_work *w)
     free(w->spec);
     free(w->mag);
     free(w->seg);
+    free(w->wsum);
 }
 
-static drift_status window_work_alloc(window_work *w, const drift_denoise_params *p, int batch)
+static drift_status window_work_alloc(window_work *w, const drift_denoise_params *p, int batch, size_t n)
 {
     size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1);
     w->batch = batch;
@@ -249,7 +252,8 @@ static drift_status window_work_alloc(window_work *w, const drift_denoise_params
     w->spec = malloc(batch * sdim * 2 * sizeof(float));
     w->mag = malloc(sdim * sizeof(float));
     w->seg = calloc(drift_denoise_window_samples(p), sizeof(float));
-    if (!w->noisy || !w->clean || !w->spec || !w->mag || !w->seg) {
+    w->wsum = calloc(n, sizeof(float));
+    if (!w->noisy || !w->clean || !w->spec || !w->mag || !w->seg || !w->wsum) {
         window_work_free(w);
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory for %d denoising windows", batch);
     }
@@ -293,7 +297,7 @@ drift_status drift_denoise_mono(const drift_denoise_params *p, const drift_stft 
     segment_plan sp = plan_segments(n, W, W / 4);
     window_work w;
     int batch = sp.count < 8 ? (int)sp.count : 8;
-    drift_status s = window_work_alloc(&w, p, batch);
+    drift_status s = window_work_alloc(&w, p, batch, n);
     float *pad = s == DRIFT_OK && n < W ? malloc(W * sizeof(float)) : NULL;
     if (s == DRIFT_OK && n < W && !pad)
         s = drift_fail(DRIFT_ERR_NOMEM, "out of memory");
@@ -308,9 +312,11 @@ drift_status drift_denoise_mono(const drift_denoise_params *p, const drift_stft 
         for (int b = 0; s == DRIFT_OK && b < count; b++) {
             s = rebuild_window(p, stft, &w, b, gl_iters);
             if (s == DRIFT_OK)
-                segment_add(&sp, k0 + b, w.seg, y);
+                segment_add(&sp, k0 + b, w.seg, y, w.wsum);
         }
     }
+    for (size_t i = 0; s == DRIFT_OK && i < n; i++)
+        y[i] /= w.wsum[i];
     free(pad);
     window_work_free(&w);
     return s;
@@ -571,6 +577,25 @@ static int sf_format_for(const char *path)
     }
 }
 
+/* Whether libsndfile's log says the data chunk claims more than the file
+ * holds (it then quietly shortens the file); 0xFFFFFFFF means streamed. */
+static bool claims_more_than_present(SNDFILE *f)
+{
+    char log[8192];
+    sf_command(f, SFC_GET_LOG_INFO, log, sizeof log);
+    if (strstr(log, "seems to be truncated"))
+        return true;
+    for (const char *line = log; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        unsigned long long claimed, present;
+        const char *tag = strstr(line, "data :") ? strstr(line, "data :") : strstr(line, "SSND :");
+        const char *eol = strchr(line, '\n');
+        if (tag && (!eol || tag < eol) && sscanf(tag + 6, "%llu (should be %llu)", &claimed, &present) == 2 &&
+            claimed > present && claimed != 0xFFFFFFFFull)
+            return true;
+    }
+    return false;
+}
+
 static drift_status open_input(const char *path, chunk_io *io)
 {
     io->in = sf_open(path, SFM_READ, &io->info);
@@ -581,6 +606,8 @@ static drift_status open_input(const char *path, chunk_io *io)
         i->samplerate > DRIFT_AUDIO_MAX_RATE || i->frames <= 0 || i->frames >= (sf_count_t)DRIFT_AUDIO_MAX_SAMPLES)
         return drift_fail(DRIFT_ERR_FORMAT, "'%s' declares %d channels at %d Hz and %lld frames: not usable audio",
                           path, i->channels, i->samplerate, (long long)i->frames);
+    if (claims_more_than_present(io->in))
+        return drift_fail(DRIFT_ERR_FORMAT, "'%s' is truncated: its header announces more audio than it holds", path);
     return DRIFT_OK;
 }
 
@@ -630,8 +657,7 @@ static drift_status run_chunks(drift_audio_denoiser *d, const char *in, const ch
     int ch = io->info.channels, rate = io->info.samplerate;
     size_t n = (size_t)io->info.frames, ov = (size_t)(CHUNK_OVERLAP_SECONDS * rate) + 1;
     size_t len = (size_t)(CHUNK_SECONDS * rate) + ov;
-    segment_plan sp = plan_segments(n, len, ov);
-    sp.step = len - ov; /* the last chunk is shortened, not moved back */
+    segment_plan sp = plan_segments(n, len, ov); /* its step; the last chunk is shortened, not moved back */
     drift_status s = DRIFT_OK;
     size_t have = 0, tail = 0;
     for (size_t k = 0; s == DRIFT_OK && (k == 0 || k * sp.step + ov < n); k++) {
@@ -644,14 +670,8 @@ static drift_status run_chunks(drift_audio_denoiser *d, const char *in, const ch
             break;
         memset(io->acc + tail * ch, 0, (clen - tail) * ch * sizeof(float));
         for (int c = 0; c < ch; c++) /* fades per channel on a strided view */
-            for (size_t i = 0; i < clen; i++) {
-                double w = 1;
-                if (k > 0 && i < ov)
-                    w = 0.5 - 0.5 * cos(M_PI * ((double)i + 0.5) / (double)ov);
-                if (!last && i >= clen - ov)
-                    w *= 0.5 + 0.5 * cos(M_PI * ((double)(i - (clen - ov)) + 0.5) / (double)ov);
-                io->acc[i * ch + c] += (float)(w * io->y[i * ch + c]);
-            }
+            for (size_t i = 0; i < clen; i++)
+                io->acc[i * ch + c] += (float)(fade_weight(i, clen, k > 0 ? ov : 0, last ? 0 : ov) * io->y[i * ch + c]);
         size_t emit = last ? clen : clen - ov;
         s = write_frames(io, io->acc, emit, out);
         tail = last ? 0 : ov;

@@ -70,24 +70,33 @@ void drift_biquad(drift_biquad_kind kind, double f0, double q, int rate, float *
     }
 }
 
-/* Pink: white through three one-pole low-passes summed (poles at about
- * 15 Hz, 270 Hz and 4 kHz at 44.1 kHz, scaled with the rate), giving a
- * -3 dB/octave slope over the audible band. */
+/* Pink: the Voss-McCartney sum of held random rows, row k redrawn every
+ * 2^k samples (at the sample whose index has k trailing zeros), plus a
+ * white row: -3 dB/octave within about 1 dB, flat below ~20 Hz (the
+ * slowest row changes at about 20 Hz). */
 static void pink(int rate, size_t n, drift_rng *r, float *out)
 {
-    drift_rng_normal(r, out, n);
-    double scale = 44100.0 / rate, p[3], b[3] = {0, 0, 0};
-    const double poles[3] = {0.99765, 0.96300, 0.57000}, gains[3] = {0.0990460, 0.2965164, 1.0526913};
-    for (int k = 0; k < 3; k++)
-        p[k] = pow(poles[k], scale);
+    enum { MAX_ROWS = 16 };
+    int n_rows = 1;
+    while (n_rows < MAX_ROWS && (rate >> n_rows) > 20)
+        n_rows++;
+    float rows[MAX_ROWS], w[2];
+    drift_rng_normal(r, rows, MAX_ROWS);
+    double sum = 0;
+    for (int k = 0; k < n_rows; k++)
+        sum += rows[k];
     for (size_t i = 0; i < n; i++) {
-        double w = out[i], s = 0.1848 * w;
-        for (int k = 0; k < 3; k++) {
-            b[k] = p[k] * b[k] + gains[k] * w;
-            s += b[k];
+        drift_rng_normal(r, w, 2);
+        if (i > 0) {
+            int k = __builtin_ctzll((unsigned long long)i);
+            if (k < n_rows) {
+                sum += w[1] - rows[k];
+                rows[k] = w[1];
+            }
         }
-        out[i] = (float)s;
+        out[i] = (float)(sum + w[0]);
     }
+    drift_biquad(DRIFT_BIQUAD_HIGHPASS, 20, 0.707, rate, out, n);
 }
 
 static void brown(int rate, size_t n, drift_rng *r, float *out)
