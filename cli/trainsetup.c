@@ -1,5 +1,6 @@
 /* trainsetup.c: recipes to models, options and data (see trainsetup.h). */
 #include "trainsetup.h"
+#include "audio/pairs.h"
 #include "audio/sounddata.h"
 #include "vision/idx.h"
 #include "vision/imgdata.h"
@@ -159,6 +160,65 @@ static drift_status setup_sounds(recipe *r, train_setup *ts, drift_unet_config *
     return DRIFT_OK;
 }
 
+/* ---- data = denoise:DIR: noisy/clean audio pairs built on the fly ---- */
+
+typedef struct {
+    drift_clip_set clips;
+    drift_pair_source *pairs;
+    char *task_json;
+} denoise_data;
+
+static void denoise_data_free(void *p)
+{
+    denoise_data *d = p;
+    drift_pair_source_free(d->pairs);
+    drift_clip_set_free(&d->clips);
+    free(d->task_json);
+    free(d);
+}
+
+static drift_denoise_params read_denoise_params(recipe *r)
+{
+    drift_denoise_params p = drift_denoise_params_default();
+    p.sample_rate = (int)recipe_int(r, "sample_rate", 8000, 192000, p.sample_rate);
+    p.n_fft = (int)recipe_int(r, "n_fft", 16, 8192, p.n_fft);
+    p.hop = (int)recipe_int(r, "hop", 1, 4096, p.hop);
+    p.bins = (int)recipe_int(r, "bins", 1, 4096, p.bins);
+    p.frames = (int)recipe_int(r, "frames", 8, 4096, p.frames);
+    p.db_lo = (float)recipe_num(r, "db_lo", -200, 200, p.db_lo);
+    p.db_hi = (float)recipe_num(r, "db_hi", -200, 200, p.db_hi);
+    return p;
+}
+
+static drift_status setup_denoise(recipe *r, train_setup *ts, const char *dir, drift_unet_config *u,
+                                  drift_model_config *c)
+{
+    drift_denoise_params p = read_denoise_params(r);
+    drift_pair_options po = {recipe_num(r, "snr_lo", -30, 60, -5), recipe_num(r, "snr_hi", -30, 60, 20), 0};
+    double clip_seconds = recipe_num(r, "clip_seconds", 0, 36000, 30);
+    drift_status s = drift_denoise_params_check(&p);
+    denoise_data *d = s == DRIFT_OK ? calloc(1, sizeof *d) : NULL;
+    if (s == DRIFT_OK && !d)
+        s = drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    if (s != DRIFT_OK)
+        return s;
+    ts->data_state = d;
+    ts->data_free = denoise_data_free;
+    read_network(r, u, p.bins, 1);
+    u->cond_channels = p.bins;
+    *c = drift_model_config_default(u);
+    c->task_json = d->task_json = drift_denoise_params_to_json(&p);
+    ts->opts.spatial[0] = p.frames;
+    ts->opts.spatial[1] = 1;
+    s = d->task_json ? drift_clip_set_load(dir, p.sample_rate, clip_seconds, &d->clips)
+                     : drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    if (s == DRIFT_OK)
+        s = drift_pair_source_create(&d->clips, &p, &po, &d->pairs);
+    if (s == DRIFT_OK)
+        ts->data = drift_pair_source_data(d->pairs);
+    return s;
+}
+
 drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
 {
     memset(ts, 0, sizeof *ts);
@@ -175,6 +235,8 @@ drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
         s = setup_fashion(r, ts, &c);
     } else if (strncmp(data, "sounds:", 7) == 0) {
         s = setup_sounds(r, ts, &u, &c, data + 7);
+    } else if (strncmp(data, "denoise:", 8) == 0) {
+        s = setup_denoise(r, ts, data + 8, &u, &c);
     } else {
         s = drift_fail(DRIFT_ERR_ARG, "unknown data '%s' (known: fashion-mnist)", data);
     }
