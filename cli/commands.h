@@ -7,6 +7,7 @@ int cmd_train(int argc, char **argv);
 int cmd_play(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_spectrogram(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cmd_denoise(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_generate(int argc, char **argv);

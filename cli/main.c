@@ -14,6 +14,7 @@ static const cli_command commands[] = {
     {"play", "play an audio file through an output device", cmd_play},
     {"devices", "list the audio output devices", cmd_devices},
     {"spectrogram", "draw an audio file's log-mel spectrogram as a PNG", cmd_spectrogram},
+    {"image", "generate, denoise, inpaint or upscale pictures (drift image --help)", cmd_image},
     {"denoise", "remove noise from audio files (diffusion model or Wiener filter)", cmd_denoise},
 };
 

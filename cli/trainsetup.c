@@ -219,6 +219,52 @@ static drift_status setup_denoise(recipe *r, train_setup *ts, const char *dir, d
     return s;
 }
 
+/* ---- data = images:DIR: random crops of a folder of pictures ---- */
+
+typedef struct {
+    drift_picture_set set;
+    drift_crop_source src;
+} picture_data;
+
+static void picture_data_free(void *p)
+{
+    picture_data *d = p;
+    drift_picture_set_free(&d->set);
+    free(d);
+}
+
+static drift_status setup_pictures(recipe *r, train_setup *ts, drift_unet_config *u, drift_model_config *c,
+                                   const char *dir)
+{
+    int size = (int)recipe_int(r, "size", 8, 1024, 64);
+    int channels = (int)recipe_int(r, "channels", 1, 3, 3);
+    int max_side = (int)recipe_int(r, "max_side", 0, 65536, 512);
+    bool flips = recipe_int(r, "flips", 0, 1, 1) != 0;
+    if (channels == 2)
+        return drift_fail(DRIFT_ERR_ARG, "channels for images: is 1 (gray) or 3 (RGB), not 2");
+    read_network(r, u, channels, 2);
+    *c = drift_model_config_default(u);
+    picture_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    drift_status s = drift_picture_set_load(dir, channels, max_side, size, &d->set);
+    if (s != DRIFT_OK) {
+        free(d);
+        return s;
+    }
+    static char task[64];
+    snprintf(task, sizeof task, "{\"image_size\":%d}", size);
+    c->task_json = task;
+    c->data_mean = 0.5f;
+    c->data_std = 0.5f;
+    d->src = (drift_crop_source){&d->set, size, c->data_mean, c->data_std, flips};
+    ts->opts.spatial[0] = ts->opts.spatial[1] = size;
+    ts->data = drift_crop_source_data(&d->src);
+    ts->data_state = d;
+    ts->data_free = picture_data_free;
+    return DRIFT_OK;
+}
+
 drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
 {
     memset(ts, 0, sizeof *ts);
@@ -237,6 +283,8 @@ drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
         s = setup_sounds(r, ts, &u, &c, data + 7);
     } else if (strncmp(data, "denoise:", 8) == 0) {
         s = setup_denoise(r, ts, data + 8, &u, &c);
+    } else if (strncmp(data, "images:", 7) == 0) {
+        s = setup_pictures(r, ts, &u, &c, data + 7);
     } else {
         s = drift_fail(DRIFT_ERR_ARG, "unknown data '%s' (known: fashion-mnist)", data);
     }

@@ -223,7 +223,7 @@ static drift_status run_alloc(inv_run *r, int batch)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory for an inverse problem of %d x %zu values", batch, r->dim);
     for (int b = 0; b < batch; b++) {
         r->sample[b] = b;
-        drift_rng_init(&r->rng[b], r->o->seed, r->o->stream0 + (uint64_t)b);
+        drift_rng_init(&r->rng[b], r->o->seed, r->o->streams ? r->o->streams[b] : r->o->stream0 + (uint64_t)b);
     }
     return DRIFT_OK;
 }

@@ -36,7 +36,7 @@
  * Levels are evenly spaced in model time from the top (capped where
  * sigma_VE = 4096, for zero-terminal-SNR schedules) to 0; the output is
  * the constrained data estimate at the last level. Each sample r draws its
- * noise from its own Philox stream (seed, stream0 + r), so a sample's
+ * noise from its own Philox stream (seed, stream0 + r, or streams[r]), so a sample's
  * result does not depend on the batch it was run in or the thread count. */
 #ifndef DRIFT_INVERSE_H
 #define DRIFT_INVERSE_H
@@ -79,6 +79,7 @@ typedef struct drift_inverse_options {
     int jump_length;    /* RePaint: levels per resampled stretch (10) */
     int resample;       /* RePaint: passes over each stretch (1 = none; 5) */
     uint64_t seed, stream0;
+    const uint64_t *streams; /* (batch) each sample's noise stream; NULL: stream0 + r */
     void (*progress)(void *user, int call, int total);
     void *progress_user;
 } drift_inverse_options;

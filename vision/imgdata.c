@@ -1,6 +1,8 @@
 /* imgdata.c: image data sets as training data (see imgdata.h). */
 #include "imgdata.h"
 #include "idx.h"
+#include "image.h"
+#include "imagedir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,5 +116,126 @@ static drift_status fill(void *user, int64_t step, drift_rng *rng, drift_batch *
 drift_data_source drift_image_source_data(drift_image_source *src)
 {
     drift_data_source d = {fill, src};
+    return d;
+}
+
+/* ---- a folder of pictures ---------------------------------------------- */
+
+/* Box-shrinks img by factor k and stores it planar as 8-bit samples. */
+static unsigned char *shrink_planar(const drift_image *img, int k, int *w, int *h)
+{
+    *w = img->width / k;
+    *h = img->height / k;
+    int c = img->channels;
+    unsigned char *p = malloc((size_t)c * (size_t)*w * (size_t)*h);
+    if (!p)
+        return NULL;
+    double inv = 1.0 / ((double)k * k);
+    for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < *h; y++)
+            for (int x = 0; x < *w; x++) {
+                double sum = 0;
+                for (int j = 0; j < k; j++)
+                    for (int i = 0; i < k; i++)
+                        sum += img->data[((size_t)(y * k + j) * img->width + x * k + i) * c + ch];
+                double v = sum * inv * 255.0 + 0.5;
+                p[((size_t)ch * *h + y) * *w + x] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+    return p;
+}
+
+static drift_status add_picture(drift_picture_set *s, const char *path, int max_side, int min_side)
+{
+    drift_image raw = {0}, img = {0};
+    drift_status st = drift_image_read(path, &raw);
+    if (st == DRIFT_OK)
+        st = drift_image_convert(&raw, s->channels, &img);
+    drift_image_free(&raw);
+    if (st != DRIFT_OK)
+        return st;
+    int side = img.width > img.height ? img.width : img.height;
+    int k = max_side > 0 && side > max_side ? (side + max_side - 1) / max_side : 1, w, h;
+    if (img.width / k >= min_side && img.height / k >= min_side) {
+        unsigned char *p = shrink_planar(&img, k, &w, &h);
+        if (!p) {
+            drift_image_free(&img);
+            return drift_fail(DRIFT_ERR_NOMEM, "out of memory for %s", path);
+        }
+        s->width[s->count] = w;
+        s->height[s->count] = h;
+        s->pixels[s->count++] = p;
+    }
+    drift_image_free(&img);
+    return DRIFT_OK;
+}
+
+drift_status drift_picture_set_load(const char *dir, int channels, int max_side, int min_side,
+                                    drift_picture_set *out)
+{
+    memset(out, 0, sizeof *out);
+    if (channels != 1 && channels != 3)
+        return drift_fail(DRIFT_ERR_ARG, "pictures for training have 1 or 3 channels, not %d", channels);
+    drift_path_list list;
+    drift_status st = drift_image_list(dir, &list);
+    if (st != DRIFT_OK)
+        return st;
+    out->channels = channels;
+    out->width = calloc(list.count + 1, sizeof(int));
+    out->height = calloc(list.count + 1, sizeof(int));
+    out->pixels = calloc(list.count + 1, sizeof(unsigned char *));
+    if (!out->width || !out->height || !out->pixels)
+        st = drift_fail(DRIFT_ERR_NOMEM, "out of memory for %zu pictures", list.count);
+    char path[4096];
+    for (size_t i = 0; i < list.count && st == DRIFT_OK; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, list.paths[i]);
+        st = add_picture(out, path, max_side, min_side);
+    }
+    drift_path_list_free(&list);
+    if (st == DRIFT_OK && out->count == 0)
+        st = drift_fail(DRIFT_ERR_ARG, "no PNG or JPEG picture of at least %d x %d under %s", min_side, min_side,
+                        dir);
+    if (st != DRIFT_OK)
+        drift_picture_set_free(out);
+    return st;
+}
+
+void drift_picture_set_free(drift_picture_set *s)
+{
+    for (int i = 0; i < s->count; i++)
+        free(s->pixels[i]);
+    free(s->pixels);
+    free(s->width);
+    free(s->height);
+    memset(s, 0, sizeof *s);
+}
+
+static drift_status fill_crops(void *user, int64_t step, drift_rng *rng, drift_batch *b)
+{
+    (void)step;
+    drift_crop_source *src = user;
+    const drift_picture_set *set = src->set;
+    int n = src->size, c = set->channels;
+    size_t dim = (size_t)c * n * n;
+    if (b->dim != dim)
+        return drift_fail(DRIFT_ERR_SHAPE, "the model wants %zu values per sample, the crops have %zu", b->dim, dim);
+    float scale = 1.0f / (255.0f * src->std), shift = src->mean / src->std;
+    for (int i = 0; i < b->size; i++) {
+        int k = (int)drift_rng_below(rng, (uint32_t)set->count), w = set->width[k], h = set->height[k];
+        int x0 = (int)drift_rng_below(rng, (uint32_t)(w - n + 1)), y0 = (int)drift_rng_below(rng, (uint32_t)(h - n + 1));
+        bool flip = src->flips && (drift_rng_u32(rng) & 1);
+        float *out = b->x0 + (size_t)i * dim;
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < n; y++) {
+                const unsigned char *row = set->pixels[k] + ((size_t)ch * h + y0 + y) * w + x0;
+                for (int x = 0; x < n; x++)
+                    out[((size_t)ch * n + y) * n + x] = row[flip ? n - 1 - x : x] * scale - shift;
+            }
+    }
+    return DRIFT_OK;
+}
+
+drift_data_source drift_crop_source_data(drift_crop_source *src)
+{
+    drift_data_source d = {fill_crops, src};
     return d;
 }
