@@ -1,0 +1,94 @@
+#!/bin/sh
+# test_denoise_cli.sh: `drift denoise` end to end.
+#   sh test_denoise_cli.sh DRIFT_BINARY
+# Trains a tiny denoise model for a few steps through `drift train` on clips
+# made with sox, then denoises a short stereo 44.1 kHz file with it (and a
+# folder in batch, and with --method spectral): outputs keep the input's
+# rate, channels and length. A corrupt input, a missing model and an
+# unwritable output give a clear one-line message, a non-zero exit and no
+# output file.
+set -u
+DRIFT=$1
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "test_denoise_cli: FAILED: $*"; exit 1; }
+frames() { soxi -s "$1"; }
+
+mkdir -p "$WORK/data/speech" "$WORK/data/tones" "$WORK/in/sub"
+sox -n -r 16000 -b 16 "$WORK/data/speech/a.wav" synth 2 sine 200-900 tremolo 3 60 || fail "sox"
+sox -n -r 16000 -b 16 "$WORK/data/speech/b.wav" synth 2 square 150-300 vol 0.3 || fail "sox"
+sox -n -r 22050 -b 16 "$WORK/data/tones/c.wav" synth 1.5 pluck C4 || fail "sox"
+cat > "$WORK/tiny.recipe" <<EOF
+data = denoise:$WORK/data
+frames = 16
+base_channels = 16
+channel_mults = 1,2
+res_blocks = 1
+groups = 4
+mid_attention = 0
+time_embedding_in = 16
+time_embedding = 32
+batch = 4
+steps = 4
+warmup = 1
+checkpoint_every = 0
+EOF
+"$DRIFT" train "$WORK/tiny.recipe" -o "$WORK/tiny.safetensors" --quiet > "$WORK/train.txt" \
+    || fail "training the tiny model: $(cat "$WORK/train.txt")"
+[ -s "$WORK/tiny.safetensors" ] || fail "no model written"
+
+"$DRIFT" denoise --help | grep -q "example:" || fail "denoise --help has no example"
+sox -n -r 44100 -b 16 -c 2 "$WORK/in/noisy.wav" synth 1.3 sine 440 whitenoise vol 0.3 || fail "sox"
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/out.wav" --model "$WORK/tiny.safetensors" --steps 2 --seed 3 \
+    > "$WORK/out.txt" 2> "$WORK/err.txt" || fail "denoise: $(cat "$WORK/err.txt")"
+grep -q "out.wav" "$WORK/out.txt" || fail "output path not printed"
+[ "$(soxi -r "$WORK/out.wav")" = 44100 ] || fail "rate changed"
+[ "$(soxi -c "$WORK/out.wav")" = 2 ] || fail "channels changed"
+[ "$(frames "$WORK/out.wav")" = "$(frames "$WORK/in/noisy.wav")" ] || fail "length changed"
+"$DRIFT" denoise "$WORK/in/noisy.wav" -o "$WORK/again.wav" --model "$WORK/tiny.safetensors" --steps 2 --seed 3 \
+    --quiet > /dev/null || fail "denoise with -o"
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/spectral.flac" --method spectral --quiet > /dev/null \
+    || fail "spectral"
+[ "$(frames "$WORK/spectral.flac")" = "$(frames "$WORK/in/noisy.wav")" ] || fail "spectral length"
+# Run twice, the same output up to 3 steps of 16 bits (FFTW_MEASURE may pick
+# other FFT plans in another process, which round differently).
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/s1.wav" --method spectral --quiet > /dev/null || fail "spectral 1"
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/s2.wav" --method spectral --quiet > /dev/null || fail "spectral 2"
+diff=$(sox -m -v 1 "$WORK/s1.wav" -v -1 "$WORK/s2.wav" -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}')
+awk -v d="$diff" 'BEGIN { exit !(d != "" && d <= 0.0001) }' || fail "spectral runs differ by $diff"
+
+# A folder in batch keeps the tree.
+sox -n -r 8000 -b 16 "$WORK/in/sub/mono.flac" synth 0.7 sine 300 vol 0.5 || fail "sox"
+"$DRIFT" denoise "$WORK/in" "$WORK/outdir" --model "$WORK/tiny.safetensors" --steps 1 --quiet > /dev/null \
+    || fail "batch"
+[ -s "$WORK/outdir/noisy.wav" ] && [ -s "$WORK/outdir/sub/mono.flac" ] || fail "batch tree: $(find "$WORK/outdir")"
+[ "$(soxi -r "$WORK/outdir/sub/mono.flac")" = 8000 ] || fail "batch rate"
+
+# Errors: a clear message, a non-zero exit, no output.
+head -c 3000 "$WORK/in/noisy.wav" > "$WORK/corrupt.wav"
+if "$DRIFT" denoise "$WORK/corrupt.wav" "$WORK/bad1.wav" --model "$WORK/tiny.safetensors" 2> "$WORK/err.txt"; then
+    fail "corrupt input accepted"
+fi
+grep -q "corrupt.wav" "$WORK/err.txt" || fail "corrupt input message: $(cat "$WORK/err.txt")"
+printf 'not audio at all' > "$WORK/text.wav"
+if "$DRIFT" denoise "$WORK/text.wav" "$WORK/bad2.wav" --method spectral 2> "$WORK/err.txt"; then
+    fail "text file accepted"
+fi
+grep -q "text.wav" "$WORK/err.txt" || fail "text input message: $(cat "$WORK/err.txt")"
+if "$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/bad3.wav" --model "$WORK/missing.safetensors" 2> "$WORK/err.txt"; then
+    fail "missing model accepted"
+fi
+grep -q "missing.safetensors" "$WORK/err.txt" || fail "missing model message: $(cat "$WORK/err.txt")"
+if "$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/no/such/dir/x.wav" --method spectral 2> "$WORK/err.txt"; then
+    fail "unwritable output accepted"
+fi
+grep -q "no/such/dir" "$WORK/err.txt" || fail "unwritable output message: $(cat "$WORK/err.txt")"
+if "$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/bad4.wav" --strength 2 2> "$WORK/err.txt"; then
+    fail "--strength 2 accepted"
+fi
+for f in bad1.wav bad2.wav bad3.wav bad4.wav; do
+    [ ! -e "$WORK/$f" ] || fail "$f was written"
+done
+[ "$(ls -a "$WORK" | grep -c '^\.')" -eq 2 ] || fail "temporary files left: $(ls -a "$WORK")"
+[ "$(ls -a "$WORK/outdir" "$WORK/outdir/sub" | grep -c '^\.[^.]')" -eq 0 ] || fail "temporary files left in outdir"
+echo "test_denoise_cli: passed"
