@@ -147,11 +147,14 @@ void drift_inverse_apply(const drift_inverse_op *op, int batch, const float *x, 
 void drift_inverse_lift(const drift_inverse_op *op, int batch, const float *y, float *x)
 {
     size_t dim = sample_dim(op), mdim = drift_inverse_measure_dim(op);
+    drift_inverse_op one = *op;
     for (int b = 0; b < batch; b++) {
-        if (op->kind == DRIFT_INVERSE_POOL)
+        if (op->kind == DRIFT_INVERSE_POOL) {
             unpool_sample(op, y + (size_t)b * mdim, x + (size_t)b * dim);
-        else
-            drift_inverse_apply(op, 1, y + (size_t)b * mdim, x + (size_t)b * dim);
+        } else {
+            one.keep = op->keep ? op->keep + (size_t)b * dim : NULL;
+            drift_inverse_apply(&one, 1, y + (size_t)b * mdim, x + (size_t)b * dim);
+        }
     }
 }
 

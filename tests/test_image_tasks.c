@@ -1,0 +1,225 @@
+/* test_image_tasks.c: vision/imgtask without the CLI: the feathered tiling
+ * reassembles an identity task without seams (any size, tiles cropped at
+ * the edges, upscaling units), the noise estimate finds the std of added
+ * Gaussian noise, and restoration with a small untrained model keeps what
+ * it must keep (inpainting: every pixel outside the hole; upscaling of a
+ * one-tile picture: every block mean) and gives the same bits whatever the
+ * tiles per call. */
+#include "drift.h"
+#include "imgtask.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const float *src; /* (c, h, w) */
+    int c, h, w, tile;
+} identity_ctx;
+
+/* The identity task: a tile is the source's values (NaN-free, edge-clamped). */
+static drift_status identity_tiles(void *user, int n, const drift_tile *tiles, float *out)
+{
+    identity_ctx *t = user;
+    for (int k = 0; k < n; k++)
+        for (int c = 0; c < t->c; c++)
+            for (int j = 0; j < t->tile; j++)
+                for (int i = 0; i < t->tile; i++) {
+                    int y = tiles[k].y + j < t->h ? tiles[k].y + j : t->h - 1;
+                    int x = tiles[k].x + i < t->w ? tiles[k].x + i : t->w - 1;
+                    out[(((size_t)k * t->c + c) * t->tile + j) * t->tile + i] =
+                        t->src[((size_t)c * t->h + y) * t->w + x];
+                }
+    return DRIFT_OK;
+}
+
+static void test_tiling_identity(void)
+{
+    const int sizes[][5] = {/* c, h, w, tile, unit */ {1, 100, 77, 32, 1}, {3, 64, 64, 32, 2},
+                            {1, 20, 13, 32, 1}, {2, 130, 96, 48, 4}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int c = sizes[s][0], h = sizes[s][1], w = sizes[s][2], tile = sizes[s][3], unit = sizes[s][4];
+        size_t n = (size_t)c * h * w;
+        float *src = malloc(n * sizeof(float)), *out = malloc(n * sizeof(float));
+        for (size_t i = 0; i < n; i++)
+            src[i] = (float)(0.5 + 0.5 * sin(0.37 * i) * cos(0.011 * i));
+        identity_ctx ctx = {src, c, h, w, tile};
+        drift_status st = drift_tiles_run(c, h, w, tile, tile / 4, unit, 3, identity_tiles, &ctx, NULL, out);
+        CHECK(st == DRIFT_OK, "tiling %dx%d: %s", w, h, drift_last_error());
+        double err = max_abs_diff(out, src, n);
+        CHECK(err <= 1e-6, "identity through %dx%d tiles of %d: max error %g", w, h, tile, err);
+        int nx = drift_tiles_count(w, tile, tile / 4, unit);
+        for (int i = 0; i < nx; i++)
+            CHECK(drift_tiles_corner(w, tile, tile / 4, unit, i) % unit == 0, "corners on the unit");
+        if (w > tile)
+            CHECK(drift_tiles_corner(w, tile, tile / 4, unit, nx - 1) + tile >= w, "last tile reaches the edge");
+        free(src);
+        free(out);
+    }
+}
+
+static void test_sigma_estimate(void)
+{
+    drift_image img;
+    CHECK(drift_image_alloc(&img, 256, 192, 3) == DRIFT_OK, "alloc");
+    drift_rng r;
+    drift_rng_init(&r, 1, 0);
+    size_t n = drift_image_samples(&img);
+    float *z = malloc(n * sizeof(float));
+    const double sigmas[] = {0.02, 0.1, 0.3};
+    for (int k = 0; k < 3; k++) {
+        drift_rng_normal(&r, z, n);
+        for (int y = 0; y < img.height; y++)
+            for (int x = 0; x < img.width; x++)
+                for (int c = 0; c < 3; c++) {
+                    size_t i = ((size_t)y * img.width + x) * 3 + c;
+                    double smooth = 0.5 + 0.3 * sin(x / 17.0) * cos(y / 23.0 + c);
+                    img.data[i] = (float)(smooth + sigmas[k] * z[i]);
+                }
+        double est;
+        CHECK(drift_image_estimate_sigma(&img, &est) == DRIFT_OK, "estimate");
+        printf("noise estimate: true %.3f, estimated %.4f\n", sigmas[k], est);
+        CHECK(fabs(est / sigmas[k] - 1) < 0.1, "estimate %.4f within 10%% of %.3f", est, sigmas[k]);
+    }
+    free(z);
+    drift_image_free(&img);
+    drift_image tiny;
+    drift_image_alloc(&tiny, 1, 5, 1);
+    double est;
+    CHECK(drift_image_estimate_sigma(&tiny, &est) == DRIFT_ERR_ARG, "1-pixel-wide picture refused");
+    drift_image_free(&tiny);
+}
+
+static drift_model *small_model(int channels)
+{
+    drift_unet_config u = drift_unet_ref_config(2, channels);
+    u.base_channels = 8;
+    u.n_levels = 2;
+    u.mults[0] = 1;
+    u.mults[1] = 2;
+    u.res_blocks = 1;
+    u.groups = 4;
+    u.attn_levels = 0;
+    u.mid_attention = 0;
+    u.temb_in = 16;
+    u.temb_dim = 32;
+    drift_model_config c = drift_model_config_default(&u);
+    c.data_mean = 0.5f;
+    c.data_std = 0.5f;
+    drift_model *m = NULL;
+    CHECK(drift_model_create(&c, 3, &m) == DRIFT_OK, "model: %s", drift_last_error());
+    return m;
+}
+
+static void picture(drift_image *img, int w, int h, int c)
+{
+    drift_image_alloc(img, w, h, c);
+    for (size_t i = 0; i < drift_image_samples(img); i++)
+        img->data[i] = (float)(0.5 + 0.4 * sin(0.05 * i));
+}
+
+static void test_inpaint_keeps_pixels(drift_model *m)
+{
+    drift_image img, mask, out = {0}, out1 = {0};
+    picture(&img, 45, 37, 3);
+    drift_image_alloc(&mask, 45, 37, 1);
+    for (int y = 10; y < 20; y++)
+        for (int x = 5; x < 30; x++)
+            mask.data[y * 45 + x] = 1.0f;
+    drift_imgtask_options o;
+    drift_imgtask_defaults(&o, DRIFT_IMGTASK_INPAINT);
+    o.mask = &mask;
+    o.steps = 6;
+    o.tile = 16;
+    o.seed = 4;
+    CHECK(drift_imgtask_run(m, &o, &img, &out) == DRIFT_OK, "inpaint: %s", drift_last_error());
+    double kept = 0, changed = 0;
+    for (int y = 0; y < 37; y++)
+        for (int x = 0; x < 45; x++)
+            for (int c = 0; c < 3; c++) {
+                size_t i = ((size_t)y * 45 + x) * 3 + c;
+                double d = fabs(out.data[i] - img.data[i]);
+                if (mask.data[y * 45 + x] > 0.5f)
+                    changed = fmax(changed, d);
+                else
+                    kept = fmax(kept, d);
+            }
+    CHECK(kept < 1e-5, "pixels outside the hole kept (max change %g)", kept);
+    CHECK(changed > 1e-3, "the hole was filled (max change %g)", changed);
+    o.batch = 1;
+    CHECK(drift_imgtask_run(m, &o, &img, &out1) == DRIFT_OK, "inpaint, one tile per call");
+    CHECK(memcmp(out.data, out1.data, drift_image_samples(&out) * sizeof(float)) == 0,
+          "same bits with 1 or 8 tiles per call");
+    drift_image small;
+    drift_image_alloc(&small, 20, 20, 1);
+    o.mask = &small;
+    drift_image_free(&out1);
+    CHECK(drift_imgtask_run(m, &o, &img, &out1) == DRIFT_ERR_ARG && strstr(drift_last_error(), "20 x 20"),
+          "mask size mismatch: %s", drift_last_error());
+    CHECK(out1.data == NULL, "no output on failure");
+    drift_image_free(&small);
+    drift_image_free(&img);
+    drift_image_free(&mask);
+    drift_image_free(&out);
+    drift_image_free(&out1);
+}
+
+static void test_upscale_keeps_block_means(drift_model *m)
+{
+    drift_image img, out = {0};
+    picture(&img, 8, 8, 1);
+    drift_imgtask_options o;
+    drift_imgtask_defaults(&o, DRIFT_IMGTASK_UPSCALE);
+    o.scale = 2;
+    o.steps = 5;
+    o.tile = 16;
+    CHECK(drift_imgtask_run(m, &o, &img, &out) == DRIFT_OK, "upscale: %s", drift_last_error());
+    CHECK(out.width == 16 && out.height == 16, "output is 16 x 16, got %d x %d", out.width, out.height);
+    double err = 0;
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < 8; x++) {
+            const float *p = out.data + (size_t)(2 * y) * 16 + 2 * x;
+            double mean = 0.25 * (p[0] + p[1] + p[16] + p[17]);
+            err = fmax(err, fabs(mean - img.data[y * 8 + x]));
+        }
+    CHECK(err < 1e-5, "each 2x2 block averages to its input pixel (max error %g)", err);
+    o.scale = 3;
+    drift_image_free(&out);
+    CHECK(drift_imgtask_run(m, &o, &img, &out) == DRIFT_ERR_ARG, "scale 3 refused");
+    drift_image_free(&img);
+    drift_image_free(&out);
+}
+
+static void test_denoise_zero_sigma(drift_model *m)
+{
+    drift_image img, out = {0};
+    picture(&img, 33, 20, 1);
+    drift_imgtask_options o;
+    drift_imgtask_defaults(&o, DRIFT_IMGTASK_DENOISE);
+    o.sigma = 0;
+    o.tile = 16;
+    CHECK(drift_imgtask_run(m, &o, &img, &out) == DRIFT_OK, "denoise: %s", drift_last_error());
+    double err = max_abs_diff(out.data, img.data, drift_image_samples(&img));
+    CHECK(err < 1e-5, "sigma 0 leaves the picture as it is (max change %g)", err);
+    drift_image_free(&out);
+    o.sigma = 0.1;
+    CHECK(drift_imgtask_run(m, &o, &img, &out) == DRIFT_OK, "denoise 0.1: %s", drift_last_error());
+    CHECK(max_abs_diff(out.data, img.data, drift_image_samples(&img)) > 1e-3, "sigma 0.1 changes the picture");
+    drift_image_free(&img);
+    drift_image_free(&out);
+}
+
+int main(void)
+{
+    test_tiling_identity();
+    test_sigma_estimate();
+    drift_model *gray = small_model(1);
+    if (gray) {
+        test_inpaint_keeps_pixels(gray); /* RGB picture through a gray model */
+        test_upscale_keeps_block_means(gray);
+        test_denoise_zero_sigma(gray);
+        drift_model_free(gray);
+    }
+    return test_finish("test_image_tasks");
+}

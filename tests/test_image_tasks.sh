@@ -1,0 +1,85 @@
+#!/bin/sh
+# test_image_tasks.sh: `drift image` end to end on a tiny model.
+#   sh test_image_tasks.sh DRIFT_BINARY
+# Trains a tiny unconditional Fashion-MNIST model for a few steps with
+# `drift train`, then: generate a grid, denoise (given and estimated
+# sigma), inpaint (repaint and ddrm) with a mask, upscale x2 and x4 (ddrm
+# and ilvr), a folder in batch keeping its tree; and bad files, a mask of
+# the wrong size and bad options give a one-line message naming the
+# problem, a non-zero exit and no output file.
+set -u
+DRIFT=$1
+FIX=$(dirname "$0")/fixtures
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "test_image_tasks: FAILED: $*"; exit 1; }
+is_png() { head -c 8 "$1" | od -An -c | grep -q "P   N   G"; }
+size_of() { od -An -tu1 -j16 -N8 "$1" | awk '{print $3*256+$4 "x" $7*256+$8}'; }
+
+cat > "$WORK/tiny.recipe" <<'RECIPE'
+data = fashion-mnist
+size = 32
+limit = 64
+conditioning = none
+base_channels = 8
+channel_mults = 1,2
+res_blocks = 1
+groups = 4
+attention_levels =
+mid_attention = 0
+time_embedding_in = 16
+time_embedding = 32
+steps = 10
+batch = 8
+lr = 1e-3
+warmup = 2
+checkpoint_every = 0
+RECIPE
+M="$WORK/tiny.safetensors"
+"$DRIFT" train "$WORK/tiny.recipe" -o "$M" --quiet > /dev/null || fail "training the tiny model"
+Q="--model $M --steps 4 --quiet"
+
+"$DRIFT" image --help | grep -q "example" || fail "image --help has no example"
+"$DRIFT" image generate -o "$WORK/grid.png" --count 4 $Q > "$WORK/out.txt" || fail "generate"
+grep -q "grid.png" "$WORK/out.txt" || fail "output path not printed"
+is_png "$WORK/grid.png" || fail "grid.png is not a PNG"
+[ "$(size_of "$WORK/grid.png")" = "70x70" ] || fail "grid of 4 32x32 pictures is $(size_of "$WORK/grid.png")"
+
+IN="$WORK/grid.png"
+"$DRIFT" image denoise "$IN" "$WORK/den.png" --sigma 0.1 $Q > /dev/null || fail "denoise --sigma"
+"$DRIFT" image denoise "$IN" -o "$WORK/den_est.png" $Q > /dev/null || fail "denoise, estimated sigma"
+"$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/inp.png" $Q > /dev/null || fail "inpaint"
+"$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/inp_ddrm.png" --method ddrm $Q \
+    > /dev/null || fail "inpaint --method ddrm"
+"$DRIFT" image upscale "$IN" --scale 2 -o "$WORK/up2.png" $Q > /dev/null || fail "upscale x2"
+"$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/up4.png" --method ilvr $Q > /dev/null || fail "upscale x4 ilvr"
+for f in den den_est inp inp_ddrm; do
+    [ "$(size_of "$WORK/$f.png")" = "70x70" ] || fail "$f.png is $(size_of "$WORK/$f.png")"
+done
+[ "$(size_of "$WORK/up2.png")" = "140x140" ] || fail "up2.png is $(size_of "$WORK/up2.png")"
+[ "$(size_of "$WORK/up4.png")" = "280x280" ] || fail "up4.png is $(size_of "$WORK/up4.png")"
+
+mkdir -p "$WORK/in/sub"
+cp "$IN" "$WORK/in/a.png"
+cp "$IN" "$WORK/in/sub/b.png"
+"$DRIFT" image denoise "$WORK/in" -o "$WORK/outdir" --sigma 0.05 $Q > /dev/null || fail "folder denoise"
+[ -s "$WORK/outdir/a.png" ] && [ -s "$WORK/outdir/sub/b.png" ] || fail "folder tree not kept: $(ls -R "$WORK/outdir")"
+
+expect_fail() { # expect_fail WORD OUTPUT ARGS...: fails, says WORD, writes no OUTPUT
+    word=$1 out=$2
+    shift 2
+    if "$DRIFT" image "$@" 2> "$WORK/err.txt" > /dev/null; then fail "accepted: $*"; fi
+    grep -q -- "$word" "$WORK/err.txt" || fail "message for '$*' lacks '$word': $(cat "$WORK/err.txt")"
+    [ "$(wc -l < "$WORK/err.txt")" -le 1 ] || fail "more than one line for '$*': $(cat "$WORK/err.txt")"
+    [ ! -e "$out" ] || fail "output written for '$*'"
+}
+expect_fail "badcrc.png" "$WORK/bad.png" denoise "$FIX/images/badcrc.png" "$WORK/bad.png" --sigma 0.1 $Q
+expect_fail "32 x 32" "$WORK/bad.png" inpaint "$IN" --mask "$FIX/imgtask/hole32.png" -o "$WORK/bad.png" $Q
+expect_fail "scale" "$WORK/bad.png" upscale "$IN" --scale 3 -o "$WORK/bad.png" $Q
+expect_fail "ilvr" "$WORK/bad.png" inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/bad.png" --method sr3 $Q
+expect_fail "sigma" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --sigma 2 $Q
+expect_fail "mask" "$WORK/bad.png" inpaint "$IN" -o "$WORK/bad.png" $Q
+expect_fail "nosuch.safetensors" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --model "$WORK/nosuch.safetensors"
+expect_fail "unknown task" "$WORK/bad.png" sharpen "$IN" "$WORK/bad.png"
+ls -a "$WORK" | grep -q "^\.drift\|\.tmp" && fail "temporary files left: $(ls -a "$WORK")"
+echo "test_image_tasks: passed"
