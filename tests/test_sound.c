@@ -3,6 +3,7 @@
  * representation both ways, SoundFont rendering (pitch checked against the
  * note's frequency), manifests, the training source, and generation
  * (lengths, variations, continuation, determinism) with a tiny model. */
+#include "audio/classify.h"
 #include "audio/drift_audio.h"
 #include "audio/fluid.h"
 #include "audio/sound.h"
@@ -341,6 +342,36 @@ static void test_generate(void)
     drift_model_free(m);
 }
 
+static void test_classifier(void)
+{
+    enum { N = 400, D = 3 };
+    float *a = malloc(N * D * sizeof *a), *b = malloc(N * D * sizeof *b);
+    int labels[N];
+    drift_rng r;
+    drift_rng_init(&r, 3, 0);
+    drift_rng_normal(&r, a, N * D);
+    for (int i = 0; i < N * D; i++)
+        b[i] = a[i] + (i % D == 0 ? 1.0f : 0.0f);
+    double fd = -1;
+    CHECK(drift_frechet_distance(a, N, a, N, D, &fd) == DRIFT_OK && fabs(fd) < 1e-6, "same set: %g", fd);
+    /* a shifted copy has the same covariance, so the distance is |shift|^2 = 1 */
+    CHECK(drift_frechet_distance(a, N, b, N, D, &fd) == DRIFT_OK && fabs(fd - 1) < 1e-5, "shift 1: %g", fd);
+    for (int i = 0; i < N; i++) { /* two blobs 3 sigma apart along the second axis */
+        labels[i] = i % 2;
+        a[i * D + 1] += labels[i] ? 3.0f : 0.0f;
+    }
+    drift_classifier *c;
+    CHECK(drift_classifier_train(a, labels, N, D, 2, 16, 200, 1, &c) == DRIFT_OK, "train: %s", drift_last_error());
+    int right = 0;
+    for (int i = 0; c && i < N; i++)
+        right += drift_classifier_predict(c, a + i * D, NULL) == labels[i];
+    CHECK(right > 0.9 * N, "separable blobs learnt: %d of %d", right, N);
+    drift_classifier_free(c);
+    labels[0] = 5;
+    CHECK(drift_classifier_train(a, labels, N, D, 2, 16, 10, 1, &c) == DRIFT_ERR_ARG && !c, "bad label refused");
+    free(a), free(b);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/drift_sound_XXXXXX");
@@ -353,6 +384,7 @@ int main(void)
     test_manifest();
     test_render_and_source();
     test_generate();
+    test_classifier();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

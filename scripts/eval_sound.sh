@@ -1,0 +1,16 @@
+#!/bin/sh
+# Quality of the sound presets (see docs/SOUND.md): builds eval_sound, then
+# for each preset trains the evaluation classifier on the real training
+# clips and scores generated clips (recognition and Frechet distance).
+# Usage: scripts/eval_sound.sh [DATA_DIR (default data/sounds)] [CLIPS_PER_CLASS (default 10)]
+set -eu
+cd "$(dirname "$0")/.."
+DATA=${1:-data/sounds}
+PER=${2:-10}
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release -j "$(nproc)" --target eval_sound drift >/dev/null
+[ -f "$DATA/drums.csv" ] || build/release/drift dataset render "$DATA"
+echo "== drums (classes: drum names)"
+build/release/bench/eval_sound "$DATA/drums.csv" presets/drums.safetensors name "$PER"
+echo "== notes (classes: instrument families)"
+build/release/bench/eval_sound "$DATA/notes.csv" presets/notes.safetensors family "$PER"
