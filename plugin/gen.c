@@ -73,8 +73,17 @@ static drift_status find_presets(drift_gen_model *g)
     return DRIFT_OK;
 }
 
+static void leave_a_core(void)
+{
+    int n = drift_cpu_count() - 1;
+    drift_set_threads(n > 1 ? n : 1);
+}
+
 drift_status drift_gen_load(const char *path, drift_gen_model **out)
 {
+    /* Generation leaves one core to the host's audio thread. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, leave_a_core);
     *out = NULL;
     drift_gen_model *g = calloc(1, sizeof *g);
     if (!g)

@@ -345,9 +345,9 @@ static void run(LV2_Handle handle, uint32_t frames)
     instrument *s = handle;
     read_settings(s);
     drift_cache_poll(&s->cache);
+    LV2_Atom_Forge_Frame seq;
     if (s->notify) {
         lv2_atom_forge_set_buffer(&s->forge, (uint8_t *)s->notify, s->notify->atom.size);
-        LV2_Atom_Forge_Frame seq;
         lv2_atom_forge_sequence_head(&s->forge, &seq, 0);
     }
     uint32_t done = 0;
@@ -365,6 +365,8 @@ static void run(LV2_Handle handle, uint32_t frames)
     render(s, done, frames);
     if (s->send_path)
         send_model_path(s);
+    if (s->notify)
+        lv2_atom_forge_pop(&s->forge, &seq);
     prefetch(s);
     flush_retired(s);
     if (s->ready_port)

@@ -75,9 +75,11 @@ static void shape_magnitudes(texture *t, float amount, float smear)
         for (int k = 0; k < BINS; k++)
             t->mag[k] = (1.0f - smear) * t->mag[k] + smear * t->noise[k];
     }
-    if (amount > 0)
+    /* exp(a z - a^2) keeps the expected power: E[exp(2 a z)] = exp(2 a^2). */
+    float a = 1.5f * amount;
+    if (a > 0)
         for (int k = 0; k < BINS; k++)
-            t->mag[k] *= expf(1.5f * amount * t->walk[k]);
+            t->mag[k] *= expf(a * t->walk[k] - a * a);
 }
 
 /* One frame: the window over fifo_in, spectral shaping, overlap-add. */

@@ -3,7 +3,8 @@
  *
  * Each 1024-sample Hann-windowed frame (hop 256, 75% overlap) has its
  * magnitudes (a) smeared across frequency by blending them with a
- * 17-bin moving average ("smear") and (b) scaled by exp(amount * 1.5 z)
+ * 17-bin moving average ("smear") and (b) scaled by exp(a z - a^2),
+ * a = 1.5 amount (which keeps the expected power),
  * where z is Gaussian noise smoothed across frequency (9 bins) and across
  * time (a one-pole with coefficient 0.9), renormalised to unit variance:
  * a slowly drifting random walk over the spectrum. The input's phases are
