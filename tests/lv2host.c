@@ -26,7 +26,9 @@
 
 /* ---- allocation counting ------------------------------------------------ */
 
-static _Thread_local int counting; /* set on the audio thread around run() */
+/* Set on the audio thread around run(); volatile so that the compiler
+ * keeps every store (the allocator reads it behind its back). */
+static _Thread_local volatile int counting;
 static atomic_long allocations;
 
 #if defined(__has_feature)
