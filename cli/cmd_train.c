@@ -1,7 +1,9 @@
 /* cmd_train.c: `drift train RECIPE -o MODEL`: trains a model from a recipe
- * file, resumably, with a progress bar and a loss-curve picture. */
+ * file, resumably, with a progress bar and a loss-curve picture; under
+ * mpirun, data-parallel across the ranks (cli/mpi.h). */
 #include "cli.h"
 #include "commands.h"
+#include "mpi.h"
 #include "recipe.h"
 #include "trainsetup.h"
 
@@ -17,6 +19,7 @@ static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
+    cli_mpi_note_signal();
 }
 
 static void help(void)
@@ -30,28 +33,39 @@ static void help(void)
            "  --checkpoint PATH      resumable state (default: MODEL.ckpt)\n"
            "  --steps N              override the recipe's step count\n"
            "  --set KEY=VALUE        override any recipe setting (repeatable)\n"
-           "  --threads N            cores to use (default: all)\n"
-           "  --quiet                no progress output\n\n"
-           "Writes MODEL, its checkpoint, and MODEL's loss curve as a .loss.png picture.\n\n"
-           "example:\n  drift train presets/fashion.recipe -o fashion.safetensors\n");
+           "  --threads N            cores to use (default: all; 1 per rank under mpirun)\n"
+           "  --quiet                no progress output\n"
+           "  --mpi-timeout SECONDS  under mpirun: how long a rank waits for the others before\n"
+           "                         the whole job stops (default 600; 0 = wait forever)\n"
+           "  --pid-file PATH        write the process id to PATH (PATH.RANK under mpirun)\n\n"
+           "Writes MODEL, its checkpoint, and MODEL's loss curve as a .loss.png picture.\n"
+           "Under mpirun the ranks split every batch of the recipe and sum their gradients;\n"
+           "rank 0 writes the files (docs/MPI.md).\n\n"
+           "examples:\n  drift train presets/fashion.recipe -o fashion.safetensors\n"
+           "  mpirun -np 2 --bind-to core drift train presets/fashion.recipe -o fashion.safetensors\n");
 }
 
 typedef struct {
     cli_progress bar;
     double smooth;
+    const cli_mpi *mpi;
+    int64_t first; /* the first step of this run */
 } progress_state;
 
 static int on_progress(void *user, int64_t step, int64_t total, double loss, double lr)
 {
     progress_state *p = user;
     p->smooth = step == 1 ? loss : 0.98 * p->smooth + 0.02 * loss;
+    if (!p->first)
+        p->first = step;
     snprintf(p->bar.extra, sizeof p->bar.extra, "loss %.4f lr %.2g", p->smooth, lr);
     p->bar.total = (long)total;
     cli_progress_update(&p->bar, (long)step);
-    return interrupted ? 1 : 0;
+    /* Under MPI every rank stops after the step at which any rank asked to. */
+    return (p->mpi->size > 1 ? p->mpi->stop_agreed : interrupted) ? 1 : 0;
 }
 
-int cmd_train(int argc, char **argv)
+static int train_command(int argc, char **argv, cli_mpi *mpi)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"checkpoint", required_argument, 0, 'c'},
@@ -59,9 +73,11 @@ int cmd_train(int argc, char **argv)
                                          {"set", required_argument, 0, 'S'},
                                          {"threads", required_argument, 0, 't'},
                                          {"quiet", no_argument, 0, 'q'},
+                                         {"mpi-timeout", required_argument, 0, 'T'},
+                                         {"pid-file", required_argument, 0, 'P'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *output = NULL, *checkpoint = NULL, *sets[64];
+    const char *output = NULL, *checkpoint = NULL, *sets[64], *pid_file = NULL;
     int n_sets = 0, c;
     long steps = 0, threads = 0;
     bool quiet = false;
@@ -84,6 +100,11 @@ int cmd_train(int argc, char **argv)
                 return 1;
             break;
         case 'q': quiet = true; break;
+        case 'T':
+            if (!cli_parse_float("train", "--mpi-timeout", optarg, 0, 1e7, &mpi->timeout))
+                return 1;
+            break;
+        case 'P': pid_file = optarg; break;
         case 'h': help(); return 0;
         default: return 2;
         }
@@ -92,8 +113,11 @@ int cmd_train(int argc, char **argv)
         return cli_error("train", "wants one recipe file (drift train --help)");
     if (!output)
         return cli_error("train", "-o MODEL is required: where to write the trained model");
-    if (threads)
-        drift_set_threads((int)threads);
+    if (pid_file && cli_mpi_write_pid(mpi, pid_file) != DRIFT_OK)
+        return cli_fail_status("train", "cannot write the process id");
+    quiet = quiet || mpi->rank != 0;
+    if (threads || mpi->active)
+        drift_set_threads(threads ? (int)threads : 1);
     recipe *r;
     if (recipe_load(argv[optind], &r) != DRIFT_OK)
         return cli_fail_status("train", "cannot read the recipe");
@@ -114,13 +138,21 @@ int cmd_train(int argc, char **argv)
         ts.opts.steps = steps;
     ts.opts.checkpoint_path = checkpoint ? checkpoint : ckpt;
     ts.opts.model_path = output;
-    progress_state ps = {0};
+    mpi->stop_request = &interrupted;
+    if (mpi->size > 1 && (s = cli_mpi_split(mpi, &ts.opts, ts.model, quiet)) != DRIFT_OK) {
+        train_setup_free(&ts);
+        return cli_fail_status("train", "cannot train across processes");
+    }
+    progress_state ps = {.mpi = mpi};
     cli_progress_start(&ps.bar, "train", (long)ts.opts.steps, quiet);
     ts.opts.progress = on_progress;
     ts.opts.progress_user = &ps;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    double start = cli_now();
     s = drift_train(ts.model, &ts.data, &ts.opts);
+    if (s == DRIFT_OK && mpi->active)
+        s = cli_mpi_report(mpi, ps.first ? ps.bar.done - ps.first + 1 : 0, ts.opts.batch, cli_now() - start, quiet);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (s != DRIFT_OK) {
@@ -129,10 +161,15 @@ int cmd_train(int argc, char **argv)
         train_setup_free(&ts);
         return cli_fail_status("train", "training stopped");
     }
-    if (interrupted) {
+    bool stopped = interrupted || mpi->stop_agreed;
+    if (stopped && mpi->rank == 0) {
         fprintf(stderr, "\ndrift train: stopped at step %ld; run the same command to resume\n", ps.bar.done);
-    } else {
+    } else if (!stopped) {
         cli_progress_finish(&ps.bar);
+    }
+    if (mpi->rank != 0) {
+        train_setup_free(&ts);
+        return stopped ? 130 : 0;
     }
     char png[4200];
     if (train_write_loss_curve(ts.opts.checkpoint_path, output, png, sizeof png) == DRIFT_OK)
@@ -141,5 +178,15 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "drift train: no loss curve: %s\n", drift_last_error());
     printf("%s\n%s\n", output, ts.opts.checkpoint_path);
     train_setup_free(&ts);
-    return interrupted ? 130 : 0;
+    return stopped ? 130 : 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    cli_mpi mpi;
+    if (cli_mpi_init(&mpi) != DRIFT_OK)
+        return cli_fail_status("train", "cannot train across processes");
+    int rc = train_command(argc, argv, &mpi);
+    cli_mpi_finish(&mpi, rc != 0 && rc != 130);
+    return rc;
 }
