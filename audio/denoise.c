@@ -147,6 +147,18 @@ drift_status drift_denoise_features(const drift_denoise_params *p, const drift_s
     return st;
 }
 
+void drift_denoise_to_gain(const float *noisy, size_t n, float *x)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = fminf(fmaxf(x[i] - noisy[i], -1.0f), 1.0f);
+}
+
+void drift_denoise_apply_gain(const float *noisy, size_t n, float *x)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = noisy[i] + fminf(fmaxf(x[i], -1.0f), 1.0f);
+}
+
 /* Gives spec (frames, nb, 2) the magnitudes of the normalised clean
  * features (bins, frames), keeping its phases; bins above `bins` take the
  * gain of the top one. mag (frames, nb) receives the new magnitudes. */
@@ -162,7 +174,7 @@ static void apply_magnitudes(const drift_denoise_params *p, const float *clean, 
             if (k < p->bins) {
                 float v = fminf(fmaxf(clean[(size_t)k * F + f], -1.0f), 1.0f);
                 float db = p->db_lo + (v + 1.0f) * 0.5f * (p->db_hi - p->db_lo);
-                target = powf(10.0f, db / 20.0f);
+                target = fminf(powf(10.0f, db / 20.0f), noisy); /* additive noise rarely cancels */
                 gain = noisy > 1e-12f ? target / noisy : 1.0f;
             }
             if (noisy > 1e-12f) {
@@ -487,7 +499,18 @@ static drift_status model_windows(void *user, int count, int64_t first_window, c
     so.seed = d->o.seed * 0x9E3779B97F4A7C15ull + (uint64_t)first_window;
     int spatial[2] = {d->p.frames, 1};
     drift_sample_cond cond = {NULL, NULL, noisy};
-    return drift_model_sample(d->model, &so, count, spatial, &cond, 0, clean);
+    size_t n = (size_t)count * d->p.bins * d->p.frames;
+    float *zero = NULL;
+    if (so.x_init) { /* SDEdit starts from the identity gain */
+        if (!(zero = calloc(n, sizeof(float))))
+            return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+        so.x_init = zero;
+    }
+    drift_status s = drift_model_sample(d->model, &so, count, spatial, &cond, 0, clean);
+    free(zero);
+    if (s == DRIFT_OK)
+        drift_denoise_apply_gain(noisy, n, clean);
+    return s;
 }
 
 static drift_status grow(drift_audio_denoiser *d, size_t n)

@@ -6,7 +6,11 @@
  * channels and `frames` STFT frames (64 = 0.51 s) as its length. Log
  * magnitudes 20 log10 |X| in dB are clipped to [db_lo, db_hi] and mapped
  * onto [-1, 1]. The U-Net sees the noisy log-magnitude as conditioning
- * channels (concatenated to x_t) and predicts the clean one. These
+ * channels (concatenated to x_t) and predicts the log-gain that turns it
+ * into the clean one: gain = clean - noisy in normalised units, clipped
+ * to [-1, 1] (0 keeps a bin, -1 takes 50 dB off). A gain varies more
+ * smoothly over frequency than a spectrum, and a model that knows
+ * nothing yet leaves its input alone. These
  * parameters travel in the model's task JSON:
  *     {"kind": "denoise", "sample_rate": 16000, "n_fft": 512, "hop": 128,
  *      "bins": 256, "frames": 64, "db_lo": -60, "db_hi": 40}
@@ -67,6 +71,11 @@ drift_status drift_denoise_stft(const drift_denoise_params *p, drift_stft **out)
  * log-magnitude; spec (may be NULL): (frames, n_fft/2+1, 2) its STFT. */
 drift_status drift_denoise_features(const drift_denoise_params *p, const drift_stft *stft, const float *x,
                                     float *feat, float *spec);
+
+/* Log-gain targets: gain: (n) = clamp(clean - noisy, -1, 1), where clean
+ * and noisy are normalised features. apply: clean = noisy + gain. */
+void drift_denoise_to_gain(const float *noisy, size_t n, float *clean_to_gain);
+void drift_denoise_apply_gain(const float *noisy, size_t n, float *gain_to_clean);
 
 /* Cleans a batch of windows: noisy: (count, bins, frames) normalised ->
  * clean: (count, bins, frames) normalised. first_window numbers the

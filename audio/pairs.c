@@ -384,6 +384,8 @@ static drift_status fill(void *user, int64_t step, drift_rng *rng, drift_batch *
             s = drift_denoise_features(&ps->p, ps->stft, ps->clean, b->x0 + i * fdim, NULL);
         if (s == DRIFT_OK)
             s = drift_denoise_features(&ps->p, ps->stft, ps->noisy, b->extra + i * fdim, NULL);
+        if (s == DRIFT_OK)
+            drift_denoise_to_gain(b->extra + i * fdim, fdim, b->x0 + i * fdim);
     }
     return s;
 }

@@ -10,8 +10,8 @@
  * Each training pair: a random clip window (retried when nearly silent),
  * scaled to a random level (-35..-15 dBFS RMS), plus one noise kind drawn
  * from the allowed ones at an SNR uniform in [snr_lo, snr_hi] dB over the
- * window. The batch holds the clean normalised log-magnitude as x0 and the
- * noisy one as the conditioning channels (denoise.h). */
+ * window. The batch holds the normalised log-gain (clean minus noisy, see
+ * denoise.h) as x0 and the noisy log-magnitude as the conditioning. */
 #ifndef DRIFT_AUDIO_PAIRS_H
 #define DRIFT_AUDIO_PAIRS_H
 
@@ -70,7 +70,7 @@ void drift_pair_source_free(drift_pair_source *ps);
 drift_status drift_pair_make(drift_pair_source *ps, drift_rng *rng, float *clean, float *noisy,
                              drift_noise_kind *kind, double *snr_db);
 
-/* The trainer's data source (x0 = clean features, extra = noisy ones). */
+/* The trainer's data source (x0 = log-gains, extra = noisy features). */
 drift_data_source drift_pair_source_data(drift_pair_source *ps);
 
 #endif

@@ -295,6 +295,14 @@ static void test_params(void)
               strstr(drift_last_error(), "9999"), "bad bins: %s", drift_last_error());
     CHECK(drift_denoise_params_from_json("{\"kind\":\"denoise\",\"hop\":\"x\"}", &q) == DRIFT_ERR_FORMAT,
           "hop not a number");
+    /* Gains: clean - noisy clipped to [-1, 1], and back. */
+    float noisy[3] = {0.5f, -0.2f, 0.9f}, x[3] = {0.1f, -0.3f, -0.9f};
+    drift_denoise_to_gain(noisy, 3, x);
+    CHECK(fabsf(x[0] + 0.4f) < 1e-6f && fabsf(x[1] + 0.1f) < 1e-6f && x[2] == -1.0f, "gains %g %g %g", x[0], x[1],
+          x[2]);
+    drift_denoise_apply_gain(noisy, 3, x);
+    CHECK(fabsf(x[0] - 0.1f) < 1e-6f && fabsf(x[1] + 0.3f) < 1e-6f && fabsf(x[2] + 0.1f) < 1e-6f, "clean %g %g %g",
+          x[0], x[1], x[2]);
     drift_denoise_options o;
     drift_denoise_options_default(&o);
     drift_audio_denoiser *d;
