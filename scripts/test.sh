@@ -2,7 +2,9 @@
 # drift's whole test suite, as CI runs it (the README's second command).
 #  1. release build with gcc, warnings as errors, and every ctest test;
 #  2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
-#  3. a clang build with warnings as errors (compile only).
+#  3. a clang build with warnings as errors (compile only);
+#  4. a build with data-parallel training over MPI (-DDRIFT_MPI=ON) and its
+#     tests (`ctest -R mpi`: mpirun with 2 ranks on this machine).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
@@ -22,4 +24,8 @@ cmake --build build/asan -j "$JOBS"
 echo "== clang build, -Werror"
 cmake -S . -B build/clang -DCMAKE_BUILD_TYPE=Release -DDRIFT_WERROR=ON -DCMAKE_C_COMPILER=clang >/dev/null
 cmake --build build/clang -j "$JOBS"
+echo "== MPI build (-DDRIFT_MPI=ON), MPI tests"
+cmake -S . -B build/mpi -DCMAKE_BUILD_TYPE=Release -DDRIFT_WERROR=ON -DDRIFT_MPI=ON -DCMAKE_C_COMPILER=gcc >/dev/null
+cmake --build build/mpi -j "$JOBS" --target drift test_mpi_weights
+(cd build/mpi && ctest --output-on-failure -R mpi)
 echo "== all suites passed"
