@@ -476,6 +476,48 @@ static LV2_State_Status save(LV2_Handle handle, LV2_State_Store_Function store, 
     return st;
 }
 
+/* A file URI's path, percent-decoded (malloc'd), or NULL. */
+static char *file_uri_path(const char *uri)
+{
+    if (strncmp(uri, "file://", 7) != 0)
+        return NULL;
+    const char *p = strchr(uri + 7, '/');
+    char *out = p ? malloc(strlen(p) + 1) : NULL;
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (; *p; p++) {
+        unsigned hex;
+        if (p[0] == '%' && sscanf(p + 1, "%2x", &hex) == 1)
+            out[n++] = (char)hex, p += 2;
+        else
+            out[n++] = *p;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The model path of a state value: an atom:Path through mapPath (saved
+ * state), or a file URI (presets written by hand may give one). */
+static char *state_model_path(instrument *s, const char *value, uint32_t type, const LV2_Feature *const *features)
+{
+    if (type == s->uris.atom_URI || (type == s->uris.atom_String && strncmp(value, "file://", 7) == 0))
+        return file_uri_path(value);
+    if (type != s->uris.atom_Path)
+        return NULL;
+    LV2_State_Map_Path *map_path = lv2_features_data(features, LV2_STATE__mapPath);
+    if (!map_path)
+        return strdup(value);
+    char *mapped = map_path->absolute_path(map_path->handle, value);
+    char *path = mapped ? strdup(mapped) : NULL;
+    LV2_State_Free_Path *free_path = lv2_features_data(features, LV2_STATE__freePath);
+    if (free_path)
+        free_path->free_path(free_path->handle, mapped);
+    else
+        free(mapped);
+    return path;
+}
+
 /* Restore loads the model at once: hosts never call it concurrently with
  * run(), and a restored project should play its sounds immediately. */
 static LV2_State_Status restore(LV2_Handle handle, LV2_State_Retrieve_Function retrieve, LV2_State_Handle h,
@@ -485,19 +527,16 @@ static LV2_State_Status restore(LV2_Handle handle, LV2_State_Retrieve_Function r
     size_t size;
     uint32_t type, vflags;
     const char *value = retrieve(h, s->uris.model, &size, &type, &vflags);
-    if (!value || type != s->uris.atom_Path)
+    if (!value || size == 0 || value[size - 1] != '\0')
         return LV2_STATE_SUCCESS;
-    LV2_State_Map_Path *map_path = lv2_features_data(features, LV2_STATE__mapPath);
-    LV2_State_Free_Path *free_path = lv2_features_data(features, LV2_STATE__freePath);
-    char *path = map_path ? map_path->absolute_path(map_path->handle, value) : strdup(value);
-    if (!path)
-        return LV2_STATE_ERR_UNKNOWN;
+    char *path = state_model_path(s, value, type, features);
+    if (!path) {
+        lv2_log_error(&s->logger, "drift: the state's model is not a file path (%s)\n", value);
+        return LV2_STATE_ERR_BAD_TYPE;
+    }
     drift_gen_model *g = NULL;
     drift_status st = drift_gen_load(path, &g);
-    if (free_path && map_path)
-        free_path->free_path(free_path->handle, path);
-    else
-        free(path);
+    free(path);
     if (st != DRIFT_OK) {
         lv2_log_error(&s->logger, "drift: cannot restore the model: %s\n", drift_last_error());
         s->status = ST_ERROR;

@@ -10,6 +10,8 @@ void drift_plugin_uris_map(drift_plugin_uris *u, LV2_URID_Map *map)
     u->atom_Object = map->map(map->handle, LV2_ATOM__Object);
     u->atom_Blank = map->map(map->handle, LV2_ATOM__Blank);
     u->atom_Path = map->map(map->handle, LV2_ATOM__Path);
+    u->atom_URI = map->map(map->handle, LV2_ATOM__URI);
+    u->atom_String = map->map(map->handle, LV2_ATOM__String);
     u->atom_URID = map->map(map->handle, LV2_ATOM__URID);
     u->atom_Sequence = map->map(map->handle, LV2_ATOM__Sequence);
     u->atom_eventTransfer = map->map(map->handle, LV2_ATOM__eventTransfer);

@@ -13,7 +13,7 @@
 #define DRIFT_LV2_MODEL_URI DRIFT_LV2_URI "#model"
 
 typedef struct drift_plugin_uris {
-    LV2_URID atom_Object, atom_Blank, atom_Path, atom_URID, atom_Sequence, atom_eventTransfer;
+    LV2_URID atom_Object, atom_Blank, atom_Path, atom_URI, atom_String, atom_URID, atom_Sequence, atom_eventTransfer;
     LV2_URID midi_Event;
     LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID model; /* the model file parameter (an atom:Path) */
