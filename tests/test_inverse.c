@@ -289,7 +289,7 @@ static double check_posterior_mean(const drift_schedule *s, gauss *g, const mean
 
 static void test_operators(void)
 {
-    float x[2 * 16], y[2 * 4], up[2 * 16];
+    float x[2 * 16], y[2 * 16], up[2 * 16];
     for (int i = 0; i < 32; i++)
         x[i] = (float)i;
     drift_inverse_op op = {DRIFT_INVERSE_POOL, 2, 4, 2, NULL, 2};
