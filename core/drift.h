@@ -30,6 +30,7 @@
 #include "model.h"
 #include "train.h"
 #include "elbo.h"
+#include "inverse.h"
 
 #define DRIFT_VERSION "0.1.0"
 
