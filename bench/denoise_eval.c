@@ -5,7 +5,11 @@
  *       mixture and the scaled noise alone (32-bit float WAV)
  *   denoise_eval score CLEAN EST NOISY
  *       prints "si_sdr_in si_sdr_out lsd_in lsd_out" (dB) of NOISY and EST
- *       against CLEAN (EST trimmed or zero-padded to CLEAN's length) */
+ *       against CLEAN (EST trimmed or zero-padded to CLEAN's length)
+ *   denoise_eval score-list < LINES
+ *       the same for each input line "LABEL CLEAN EST NOISY", printed as
+ *       "LABEL si_sdr_in si_sdr_out lsd_in lsd_out" (one process: FFT plans
+ *       are made once) */
 #include "audio/drift_audio.h"
 #include "audio/noise.h"
 #include "audio/pairs.h"
@@ -57,7 +61,7 @@ static float *first_channel(const drift_audio *a, size_t n)
     return x;
 }
 
-static int score(char **argv)
+static int score(char **argv, const char *label)
 {
     drift_audio a[3];
     for (int i = 0; i < 3; i++)
@@ -69,7 +73,7 @@ static int score(char **argv)
     if (drift_log_spectral_distance(ref, noisy, n, a[0].rate, &lsd_in) != DRIFT_OK ||
         drift_log_spectral_distance(ref, est, n, a[0].rate, &lsd_out) != DRIFT_OK)
         return fail("lsd");
-    printf("%.3f %.3f %.3f %.3f\n", drift_si_sdr(ref, noisy, n), drift_si_sdr(ref, est, n), lsd_in, lsd_out);
+    printf("%s%s%.3f %.3f %.3f %.3f\n", label ? label : "", label ? " " : "", drift_si_sdr(ref, noisy, n), drift_si_sdr(ref, est, n), lsd_in, lsd_out);
     free(ref);
     free(est);
     free(noisy);
@@ -83,8 +87,20 @@ int main(int argc, char **argv)
     if (argc == 8 && strcmp(argv[1], "mix") == 0)
         return mix(argv + 2);
     if (argc == 5 && strcmp(argv[1], "score") == 0)
-        return score(argv + 2);
+        return score(argv + 2, NULL);
+    if (argc == 2 && strcmp(argv[1], "score-list") == 0) {
+        char line[8192], label[256], paths[3][2048];
+        while (fgets(line, sizeof line, stdin)) {
+            char *args[3] = {paths[0], paths[1], paths[2]};
+            if (sscanf(line, "%255s %2047s %2047s %2047s", label, paths[0], paths[1], paths[2]) != 4)
+                continue;
+            if (score(args, label) != 0)
+                return 1;
+        }
+        return 0;
+    }
     fprintf(stderr, "usage: denoise_eval mix CLEAN KIND SNR_DB SEED NOISY NOISE\n"
-                    "       denoise_eval score CLEAN EST NOISY\n");
+                    "       denoise_eval score CLEAN EST NOISY\n"
+                    "       denoise_eval score-list < \"LABEL CLEAN EST NOISY\" lines\n");
     return 2;
 }

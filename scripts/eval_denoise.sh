@@ -67,7 +67,8 @@ echo "eval_denoise: drift spectral took $(time_of "$DRIFT" denoise "$OUT/noisy" 
 
 # Scores: one line per (method, mixture): method snr si_in si_out lsd_in lsd_out.
 SCORES=$OUT/scores.txt
-: > "$SCORES"
+LIST=$OUT/list.txt
+: > "$LIST"
 for noisy in "$OUT"/noisy/*.wav; do
     name=$(basename "$noisy" .wav)
     clip=${name%_*_*}
@@ -76,18 +77,18 @@ for noisy in "$OUT"/noisy/*.wav; do
     sox "$OUT/noise/$name.wav" -n noiseprof "$OUT/sox/$name.prof" 2>/dev/null
     for a in $AMOUNTS; do
         sox "$noisy" "$OUT/sox/${name}_$a.wav" noisered "$OUT/sox/$name.prof" "$a" 2>/dev/null
-        echo "sox_$a $snr $("$EVAL" score "$clean" "$OUT/sox/${name}_$a.wav" "$noisy")" >> "$SCORES"
-        rm -f "$OUT/sox/${name}_$a.wav"
+        echo "sox_$a/$snr $clean $OUT/sox/${name}_$a.wav $noisy" >> "$LIST"
     done
-    echo "spectral $snr $("$EVAL" score "$clean" "$OUT/spectral/$name.wav" "$noisy")" >> "$SCORES"
+    echo "spectral/$snr $clean $OUT/spectral/$name.wav $noisy" >> "$LIST"
     if [ -n "$MODEL" ]; then
-        echo "drift $snr $("$EVAL" score "$clean" "$OUT/drift/$name.wav" "$noisy")" >> "$SCORES"
+        echo "drift/$snr $clean $OUT/drift/$name.wav $noisy" >> "$LIST"
     fi
 done
+"$EVAL" score-list < "$LIST" | tr '/' ' ' > "$SCORES"
 
 # Means per (method, snr); sox keeps its best amount per SNR.
 awk -v label="$LABEL" '
-{ k = $1 " " $2; n[k]++; si[k] += $4 - $3; lsd[k] += $6; lin[$2] += $5; nin[$2]++; sin[$2] += $3 }
+{ k = $1 " " $2; n[k]++; si[k] += $4 - $3; lsd[k] += $6; lin[$2] += $5; nin[$2]++; snr_in[$2] += $3 }
 END {
     split("0 5 10", snrs, " ")
     print "| SNR | input SI-SDR | SI-SDRi drift" (label ? " (" label ")" : "") " | SI-SDRi spectral | SI-SDRi sox noisered (amount) | LSD input | LSD drift | LSD spectral | LSD sox |"
@@ -98,7 +99,7 @@ END {
         split(best, bp, " "); amount = substr(bp[1], 5)
         d = "drift " s; sp = "spectral " s
         dv = (d in n) ? sprintf("%.2f", si[d] / n[d]) : "-"; dl = (d in n) ? sprintf("%.2f", lsd[d] / n[d]) : "-"
-        printf "| %s dB | %.2f | %s | %.2f | %.2f (%s) | %.2f | %s | %.2f | %.2f |\n", s, sin[s] / nin[s], dv,
+        printf "| %s dB | %.2f | %s | %.2f | %.2f (%s) | %.2f | %s | %.2f | %.2f |\n", s, snr_in[s] / nin[s], dv,
                si[sp] / n[sp], bv, amount, lin[s] / nin[s], dl, lsd[sp] / n[sp], lsd[best] / n[best]
         if (d in n) { md += si[d] / n[d] }
         ms += si[sp] / n[sp]; mx += bv
