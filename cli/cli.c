@@ -76,6 +76,7 @@ void cli_progress_start(cli_progress *p, const char *label, long total, bool qui
     p->label = label;
     p->total = total > 0 ? total : 1;
     p->done = 0;
+    p->base = 0;
     p->start = p->last_print = cli_now();
     p->last_percent = -1;
     p->tty = isatty(STDERR_FILENO);
@@ -98,7 +99,7 @@ static void format_eta(char *buf, size_t n, double s)
 static void print_progress(cli_progress *p, bool final)
 {
     double now = cli_now(), elapsed = now - p->start;
-    double rate = p->done > 0 ? elapsed / p->done : 0;
+    double rate = p->done > p->base ? elapsed / (double)(p->done - p->base) : 0;
     char eta[32];
     format_eta(eta, sizeof eta, final ? elapsed : rate * (p->total - p->done));
     int percent = (int)(100.0 * p->done / p->total);
@@ -131,6 +132,12 @@ void cli_progress_update(cli_progress *p, long done)
     int percent = (int)(100.0 * done / p->total);
     if (p->tty ? now - p->last_print > 0.1 : (percent >= p->last_percent + 10 || now - p->last_print > 30))
         print_progress(p, false);
+}
+
+void cli_progress_resume(cli_progress *p, long done)
+{
+    p->base = p->done = done;
+    p->start = cli_now();
 }
 
 void cli_progress_finish(cli_progress *p)

@@ -36,6 +36,7 @@ bool cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *ou
 typedef struct cli_progress {
     const char *label;
     long total, done;
+    long base; /* items already done before this run (a resumed run) */
     double start, last_print;
     int last_percent;
     bool tty, quiet;
@@ -45,6 +46,8 @@ typedef struct cli_progress {
 void cli_progress_start(cli_progress *p, const char *label, long total, bool quiet);
 void cli_progress_update(cli_progress *p, long done);
 void cli_progress_finish(cli_progress *p);
+/* A resumed run: `done` items were finished earlier (not timed now). */
+void cli_progress_resume(cli_progress *p, long done);
 
 double cli_now(void); /* seconds, monotonic */
 

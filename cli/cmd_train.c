@@ -48,6 +48,7 @@ static void help(void)
 typedef struct {
     cli_progress bar;
     double smooth;
+    bool started;
     const cli_mpi *mpi;
     int64_t first; /* the first step of this run */
 } progress_state;
@@ -55,7 +56,12 @@ typedef struct {
 static int on_progress(void *user, int64_t step, int64_t total, double loss, double lr)
 {
     progress_state *p = user;
-    p->smooth = step == 1 ? loss : 0.98 * p->smooth + 0.02 * loss;
+    if (!p->started) { /* a resumed run starts past step 1 */
+        p->started = true;
+        p->smooth = loss;
+        cli_progress_resume(&p->bar, (long)step - 1);
+    }
+    p->smooth = 0.98 * p->smooth + 0.02 * loss;
     if (!p->first)
         p->first = step;
     snprintf(p->bar.extra, sizeof p->bar.extra, "loss %.4f lr %.2g", p->smooth, lr);
