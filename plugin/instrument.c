@@ -3,6 +3,7 @@
 #include "instrument.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,8 @@ typedef struct instrument {
     float gain;
     drift_cache cache;
     drift_voices voices;
+    uint64_t scratch[1024];             /* an aligned copy of one patch message */
+    uint64_t notify_buf[16384 / 8];     /* the notify sequence, before its copy out */
 } instrument;
 
 static float ctl(const instrument *s, int port, float fallback)
@@ -126,23 +129,37 @@ static void work_generate(instrument *s, const gen_msg *m, LV2_Worker_Respond_Fu
     respond(h, sizeof r, &r);
 }
 
+/* Hosts copy messages into buffers of their own with no alignment
+ * promise: each handler copies its message into an aligned local first. */
 static LV2_Worker_Status work(LV2_Handle handle, LV2_Worker_Respond_Function respond, LV2_Worker_Respond_Handle h,
                               uint32_t size, const void *data)
 {
     instrument *s = handle;
-    const work_kind *kind = data;
-    if (size < sizeof *kind)
+    work_kind kind;
+    if (size < sizeof kind)
         return LV2_WORKER_ERR_UNKNOWN;
-    if (*kind == W_LOAD && size == sizeof(load_msg))
-        work_load(s, data, respond, h);
-    else if (*kind == W_GENERATE && size == sizeof(gen_msg))
-        work_generate(s, data, respond, h);
-    else if (*kind == W_FREE_SOUND && size == sizeof(free_msg))
-        drift_gen_free_sound(((const free_msg *)data)->ptr);
-    else if (*kind == W_FREE_MODEL && size == sizeof(free_msg))
-        drift_gen_free(((const free_msg *)data)->ptr);
-    else
+    memcpy(&kind, data, sizeof kind);
+    if (kind == W_LOAD && size == sizeof(load_msg)) {
+        load_msg *m = malloc(sizeof *m); /* 4 KB: not on the worker's stack */
+        if (!m)
+            return LV2_WORKER_ERR_UNKNOWN;
+        memcpy(m, data, sizeof *m);
+        work_load(s, m, respond, h);
+        free(m);
+    } else if (kind == W_GENERATE && size == sizeof(gen_msg)) {
+        gen_msg m;
+        memcpy(&m, data, sizeof m);
+        work_generate(s, &m, respond, h);
+    } else if ((kind == W_FREE_SOUND || kind == W_FREE_MODEL) && size == sizeof(free_msg)) {
+        free_msg m;
+        memcpy(&m, data, sizeof m);
+        if (kind == W_FREE_SOUND)
+            drift_gen_free_sound(m.ptr);
+        else
+            drift_gen_free(m.ptr);
+    } else {
         return LV2_WORKER_ERR_UNKNOWN;
+    }
     return LV2_WORKER_SUCCESS;
 }
 
@@ -206,9 +223,10 @@ static void install_model(instrument *s, drift_gen_model *g)
 static LV2_Worker_Status work_response(LV2_Handle handle, uint32_t size, const void *data)
 {
     instrument *s = handle;
-    const work_reply *r = data;
-    if (size != sizeof *r)
+    work_reply reply, *r = &reply;
+    if (size != sizeof reply)
         return LV2_WORKER_ERR_UNKNOWN;
+    memcpy(&reply, data, sizeof reply);
     if (r->kind == W_LOAD) {
         if (r->model)
             install_model(s, r->model);
@@ -340,33 +358,63 @@ static void render(instrument *s, uint32_t from, uint32_t to)
     }
 }
 
+/* Some hosts hand over atom buffers that are not 8-byte aligned, so the
+ * sequences are read and written through aligned copies (no allocation). */
+#define NOTIFY_CAP 16384
+
+/* The control sequence's events, each rendered up to its time first. */
+static void read_events(instrument *s, uint32_t frames, uint32_t *done)
+{
+    const uint8_t *base = (const uint8_t *)s->control;
+    LV2_Atom head;
+    memcpy(&head, base, sizeof head);
+    size_t end = sizeof head + head.size, off = sizeof(LV2_Atom_Sequence);
+    while (off + sizeof(LV2_Atom_Event) <= end) {
+        LV2_Atom_Event ev;
+        memcpy(&ev, base + off, sizeof ev);
+        const uint8_t *body = base + off + sizeof ev;
+        if (off + sizeof ev + ev.body.size > end)
+            break;
+        uint32_t t = ev.time.frames < frames ? (uint32_t)ev.time.frames : frames;
+        if (t > *done)
+            render(s, *done, t), *done = t;
+        if (ev.body.type == s->uris.midi_Event) {
+            midi_event(s, body, ev.body.size);
+        } else if ((ev.body.type == s->uris.atom_Object || ev.body.type == s->uris.atom_Blank) &&
+                   sizeof(LV2_Atom) + ev.body.size <= sizeof s->scratch) {
+            memcpy(s->scratch, base + off + offsetof(LV2_Atom_Event, body), sizeof(LV2_Atom) + ev.body.size);
+            patch_message(s, (const LV2_Atom_Object *)s->scratch);
+        }
+        off += sizeof ev + lv2_atom_pad_size(ev.body.size);
+    }
+}
+
 static void run(LV2_Handle handle, uint32_t frames)
 {
     instrument *s = handle;
     read_settings(s);
     drift_cache_poll(&s->cache);
     LV2_Atom_Forge_Frame seq;
+    uint32_t notify_cap = 0;
     if (s->notify) {
-        lv2_atom_forge_set_buffer(&s->forge, (uint8_t *)s->notify, s->notify->atom.size);
+        LV2_Atom head;
+        memcpy(&head, s->notify, sizeof head);
+        notify_cap = head.size + (uint32_t)sizeof head < NOTIFY_CAP ? head.size + (uint32_t)sizeof head : NOTIFY_CAP;
+        lv2_atom_forge_set_buffer(&s->forge, (uint8_t *)s->notify_buf, notify_cap);
         lv2_atom_forge_sequence_head(&s->forge, &seq, 0);
     }
     uint32_t done = 0;
-    if (s->control) {
-        LV2_ATOM_SEQUENCE_FOREACH (s->control, ev) {
-            uint32_t t = ev->time.frames < frames ? (uint32_t)ev->time.frames : frames;
-            if (t > done)
-                render(s, done, t), done = t;
-            if (ev->body.type == s->uris.midi_Event)
-                midi_event(s, (const uint8_t *)(ev + 1), ev->body.size);
-            else if (ev->body.type == s->uris.atom_Object || ev->body.type == s->uris.atom_Blank)
-                patch_message(s, (const LV2_Atom_Object *)&ev->body);
-        }
-    }
+    if (s->control)
+        read_events(s, frames, &done);
     render(s, done, frames);
     if (s->send_path)
         send_model_path(s);
-    if (s->notify)
+    if (s->notify) {
         lv2_atom_forge_pop(&s->forge, &seq);
+        const LV2_Atom *written = (const LV2_Atom *)s->notify_buf;
+        if (written->size + sizeof *written <= notify_cap)
+            memcpy(s->notify, s->notify_buf, sizeof *written + written->size);
+    }
     prefetch(s);
     flush_retired(s);
     if (s->ready_port)

@@ -341,7 +341,7 @@ static void test_realtime(const char *model, const char *model2)
            "for a %.0f us block (%.1f%%)\n", blocks, notes_on, allocs, worst * 1e6, block * 1e6, 100 * worst / block);
     CHECK(sum > 0, "notes sounded on the live host");
     long self = lv2host_counter_self_test();
-    CHECK(self == 2, "the allocation counter sees malloc and free: %ld", self);
+    CHECK(self >= 2, "the allocation counter sees malloc and free: %ld", self);
     CHECK(allocs == 0, "no allocation in run(): %ld", allocs);
     CHECK(worst < 0.5 * block, "worst run() %.1f us is far below the %.0f us block", worst * 1e6, block * 1e6);
 
