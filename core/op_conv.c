@@ -19,6 +19,7 @@
 #include "op_conv.h"
 
 #include "blas.h"
+#include "conv_kernels.h"
 #include "threads.h"
 
 #include <limits.h>
@@ -445,6 +446,94 @@ static void conv_backward_chunk(drift_graph *g, const conv_geom *c, const float 
         conv_backward_input(g, c, w, dy, gx);
 }
 
+/* ---- "same" stride-1 convolutions: direct kernels ---------------------- */
+
+static bool use_direct(const conv_geom *c)
+{
+    return c->stride == 1 && c->kh % 2 == 1 && c->kw % 2 == 1 && c->pad_h == c->kh / 2 &&
+           c->pad_w == c->kw / 2 && c->kh * c->kw <= DRIFT_CONV_SAME_MAX_TAPS &&
+           drift_conv_direct_available();
+}
+
+static drift_conv_same same_shape(const conv_geom *c, bool transposed)
+{
+    drift_conv_same s = {c->n, transposed ? c->cout : c->cin, transposed ? c->cin : c->cout,
+                         c->h, c->w, c->kh, c->kw};
+    return s;
+}
+
+static bool direct_forward(drift_graph *g, const conv_geom *c, const float *x, const float *w,
+                           const float *bias, float *out)
+{
+    drift_conv_same s = same_shape(c, false);
+    float *scratch = drift_graph_scratch(g, 0, drift_conv_same_scratch(&s));
+    if (scratch)
+        drift_conv_same_forward(&s, x, w, false, bias, out, false, scratch);
+    return scratch != NULL;
+}
+
+typedef struct plane_sum_ctx {
+    const conv_geom *c;
+    const float *dy; /* (N,Cout,HoWo) */
+    float *gb;       /* gb[co] += sum of channel co */
+} plane_sum_ctx;
+
+static void plane_sum_range(void *p, size_t begin, size_t end)
+{
+    plane_sum_ctx *ctx = p;
+    const conv_geom *c = ctx->c;
+    for (size_t co = begin; co < end; co++) {
+        double total = 0;
+        for (int n = 0; n < c->n; n++)
+            total += sum_floats(ctx->dy + ((size_t)n * c->cout + co) * c->out_hw, c->out_hw);
+        ctx->gb[co] += (float)total;
+    }
+}
+
+/* dW over groups of samples: dY gathered to [Cout, n*HoWo], im2col, GEMM. */
+static void weight_grad_im2col(drift_graph *g, const conv_geom *c, const float *x, float *dy,
+                               float *gw)
+{
+    size_t x_step = (size_t)c->cin * c->in_hw, y_step = (size_t)c->cout * c->out_hw;
+    int nb = chunk_samples(c);
+    for (int n0 = 0; n0 < c->n && drift_graph_status(g) == DRIFT_OK; n0 += nb) {
+        conv_geom sub = sub_geometry(c, c->n - n0 < nb ? c->n - n0 : nb);
+        float *d = dy + n0 * y_step;
+        if (sub.n > 1) {
+            d = drift_graph_scratch(g, 1, (size_t)sub.cout * (size_t)sub.np);
+            if (!d)
+                return;
+            move_all_blocks(&sub, d, dy + n0 * y_step, NULL, false);
+        }
+        conv_backward_weights(g, &sub, x + n0 * x_step, d, gw);
+    }
+}
+
+/* Gradients of a "same" convolution: db from plane sums; dW by im2col and
+ * GEMM (1x1: one GEMM per sample, no copies); dX as the direct convolution
+ * of dY with the flipped, transposed kernel. gx, gw, gb are NULL when not
+ * wanted. */
+static void direct_backward(drift_graph *g, const conv_geom *c, const float *x, const float *w,
+                            float *dy, float *gx, float *gw, float *gb)
+{
+    if (gb) {
+        plane_sum_ctx ctx = {c, dy, gb};
+        drift_parallel_for((size_t)c->cout, grain_for((size_t)c->n * c->out_hw), plane_sum_range, &ctx);
+    }
+    if (gw && c->kh * c->kw == 1) {
+        for (int n = 0; n < c->n; n++)
+            drift_sgemm(false, true, c->cout, c->cin, (int)c->in_hw, 1.0f,
+                        dy + (size_t)n * c->cout * c->out_hw, (int)c->out_hw,
+                        x + (size_t)n * c->cin * c->in_hw, (int)c->in_hw, 1.0f, gw, c->cin);
+    } else if (gw) {
+        weight_grad_im2col(g, c, x, dy, gw);
+    }
+    drift_conv_same t = same_shape(c, true);
+    float *scratch = gx ? drift_graph_scratch(g, 0, drift_conv_same_scratch(&t)) : NULL;
+    if (scratch)
+        drift_conv_same_forward(&t, dy, w, true, NULL, gx, true, scratch);
+}
+
 static void conv_backward(drift_graph *g, const drift_node *node)
 {
     drift_tensor *x = node->in[0], *w = node->in[1], *b = node->n_in > 2 ? node->in[2] : NULL;
@@ -454,6 +543,10 @@ static void conv_backward(drift_graph *g, const drift_node *node)
     float *gx = drift_tensor_needs_grad(x) ? drift_grad(g, x) : NULL;
     float *gw = drift_tensor_needs_grad(w) ? drift_grad(g, w) : NULL;
     float *gb = drift_tensor_needs_grad(b) ? drift_grad(g, b) : NULL;
+    if (use_direct(&c)) {
+        direct_backward(g, &c, x->data, w->data, node->out->grad, gx, gw, gb);
+        return;
+    }
     size_t x_step = (size_t)c.cin * c.in_hw, y_step = (size_t)c.cout * c.out_hw;
     int nb = chunk_samples(&c);
     for (int n0 = 0; n0 < c.n && drift_graph_status(g) == DRIFT_OK; n0 += nb) {
@@ -477,8 +570,10 @@ drift_tensor *drift_conv(drift_graph *g, drift_tensor *x, drift_tensor *w, drift
     if (!out)
         return NULL;
     size_t x_step = (size_t)c.cin * c.in_hw, y_step = (size_t)c.cout * c.out_hw;
-    int nb = chunk_samples(&c);
-    for (int n0 = 0; n0 < c.n; n0 += nb) {
+    int nb = use_direct(&c) ? 0 : chunk_samples(&c);
+    if (!nb && !direct_forward(g, &c, x->data, w->data, b ? b->data : NULL, out->data))
+        return NULL;
+    for (int n0 = 0; nb && n0 < c.n; n0 += nb) {
         conv_geom s = sub_geometry(&c, c.n - n0 < nb ? c.n - n0 : nb);
         conv_forward_chunk(g, &s, x->data + n0 * x_step, w->data, b ? b->data : NULL,
                            out->data + n0 * y_step);

@@ -1,0 +1,344 @@
+/* conv_kernels.c: direct "same" convolution kernels (see conv_kernels.h).
+ *
+ * Forward tile: CO_BLK output channels x up to NV_MAX vectors of 16
+ * positions of one sample, accumulated in registers over every tap and
+ * input channel (taps outer, so each tap's edge masks load once), then
+ * stored once. Weights are packed per call as [cob][tap][cin][CO_BLK] so
+ * the broadcasts walk memory in order.
+ *
+ * Weight-gradient tile: WG_CO output channels x a group of taps for one
+ * input channel, with a vector accumulator per (channel, tap) over the
+ * positions of a chunk of samples; each chunk's sums are reduced to
+ * scalars and added into gw. Chunks depend only on the shapes.
+ *
+ * Every output value (and every gw entry within a chunk) is computed by one
+ * tile in a fixed order, so results are the same for any thread count. */
+#include "conv_kernels.h"
+
+#include "threads.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DRIFT_CONV_AVX512 1
+#include <immintrin.h>
+#define AVX512_FN __attribute__((target("avx512f,fma")))
+#endif
+
+#define VEC 16         /* positions per vector */
+#define CO_BLK 4       /* output channels per forward tile */
+#define NV_MAX 4       /* vectors per forward tile */
+#define MAX_TAPS DRIFT_CONV_SAME_MAX_TAPS
+
+static struct {
+    bool off;
+    bool scalar;
+} mode;
+
+static bool cpu_has_avx512(void)
+{
+#ifdef DRIFT_CONV_AVX512
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return known == 1;
+#else
+    return false;
+#endif
+}
+
+bool drift_conv_direct_available(void)
+{
+    return !mode.off && (mode.scalar || cpu_has_avx512());
+}
+
+void drift_conv_direct_enable(bool on) { mode.off = !on; }
+void drift_conv_direct_force_scalar(bool on) { mode.scalar = on; }
+
+/* ---- shared set-up -------------------------------------------------- */
+
+typedef struct same_ctx {
+    const drift_conv_same *s;
+    int taps, cx, cy;        /* taps; channels of x and of y (or dy) */
+    int toff[MAX_TAPS];      /* flat input offset of each tap */
+    size_t hw;
+    int nvec;                /* vectors per plane */
+    const uint16_t *masks;   /* [nvec][taps]: lanes whose tap input is inside */
+    const float *x, *wp, *bias;
+    float *y;
+    bool accumulate;
+    int npb, ncob;           /* vector groups per plane, channel blocks */
+} same_ctx;
+
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+/* Packed forward weights: channel blocks of y x channels of x x taps. */
+static size_t packed_floats(const drift_conv_same *s)
+{
+    return (size_t)ceil_div(s->cout, CO_BLK) * CO_BLK * (size_t)s->cin * (size_t)s->kh * s->kw;
+}
+
+size_t drift_conv_same_scratch(const drift_conv_same *s)
+{
+    size_t hw = (size_t)s->h * s->w, nvec = (hw + VEC - 1) / VEC;
+    size_t mask_floats = (nvec * (size_t)s->kh * s->kw + 1) / 2;
+    return (packed_floats(s) + 15) / 16 * 16 + mask_floats + 16;
+}
+
+/* Tap offsets and the mask table (in scratch after `skip` floats). */
+static void setup_taps(same_ctx *c, const drift_conv_same *s, float *scratch, size_t skip)
+{
+    c->s = s;
+    c->taps = s->kh * s->kw;
+    c->hw = (size_t)s->h * s->w;
+    c->nvec = (int)((c->hw + VEC - 1) / VEC);
+    for (int t = 0; t < c->taps; t++)
+        c->toff[t] = (t / s->kw - s->kh / 2) * s->w + (t % s->kw - s->kw / 2);
+    uint16_t *m = (uint16_t *)(scratch + (skip + 15) / 16 * 16);
+    for (int v = 0; v < c->nvec; v++)
+        for (int t = 0; t < c->taps; t++) {
+            int dy = t / s->kw - s->kh / 2, dx = t % s->kw - s->kw / 2;
+            unsigned bits = 0;
+            for (int i = 0; i < VEC; i++) {
+                size_t p = (size_t)v * VEC + i;
+                if (p >= c->hw)
+                    break;
+                int row = (int)(p / (size_t)s->w) + dy, col = (int)(p % (size_t)s->w) + dx;
+                if (row >= 0 && row < s->h && col >= 0 && col < s->w)
+                    bits |= 1u << i;
+            }
+            m[(size_t)v * c->taps + t] = (uint16_t)bits;
+        }
+    c->masks = m;
+}
+
+/* wp[cob][t][ci][j] = weight of output channel cob*CO_BLK + j, input
+ * channel ci, tap t; zero for channels past cy. */
+static void pack_weights(const same_ctx *c, const float *w, bool transposed, float *wp)
+{
+    int T = c->taps;
+    for (int cob = 0; cob < c->ncob; cob++)
+        for (int t = 0; t < T; t++)
+            for (int ci = 0; ci < c->cx; ci++) {
+                float *dst = wp + (((size_t)cob * T + t) * c->cx + ci) * CO_BLK;
+                for (int j = 0; j < CO_BLK; j++) {
+                    int o = cob * CO_BLK + j;
+                    if (o >= c->cy)
+                        dst[j] = 0.0f;
+                    else if (transposed)
+                        dst[j] = w[((size_t)ci * c->cy + o) * T + (T - 1 - t)];
+                    else
+                        dst[j] = w[((size_t)o * c->cx + ci) * T + t];
+                }
+            }
+}
+
+/* Lanes of vector v that lie inside the plane. */
+static unsigned plane_lanes(const same_ctx *c, int v)
+{
+    size_t left = c->hw - (size_t)v * VEC;
+    return left >= VEC ? 0xffffu : (1u << left) - 1u;
+}
+
+/* ---- forward tiles --------------------------------------------------- */
+
+/* One tile's view of its input: channels [c0, c0 + nc) of one sample,
+ * copied so that position p0 + i of channel c0 + k is xb[k * stride + i]
+ * (taps reach xb[... + toff]); y points at (sample, first channel of the
+ * block, p0). `first`: the first channel block (start from bias). */
+typedef struct tile_view {
+    const float *xb;
+    size_t stride;
+    int c0, nc, cob, v0, nv;
+    float *y;
+    bool first;
+} tile_view;
+
+static int block_rows(const same_ctx *c, int cob)
+{
+    int left = c->cy - cob * CO_BLK;
+    return left < CO_BLK ? left : CO_BLK;
+}
+
+static float start_value(const same_ctx *c, const tile_view *tv, int j, size_t at)
+{
+    if (j >= block_rows(c, tv->cob))
+        return 0.0f;
+    if (c->accumulate || !tv->first)
+        return tv->y[j * c->hw + at];
+    return c->bias ? c->bias[tv->cob * CO_BLK + j] : 0.0f;
+}
+
+static void fwd_tile_scalar(const same_ctx *c, const tile_view *tv)
+{
+    int T = c->taps, rows = block_rows(c, tv->cob);
+    for (int v = 0; v < tv->nv; v++) {
+        unsigned inside = plane_lanes(c, tv->v0 + v);
+        for (int i = 0; i < VEC && (inside >> i & 1); i++) {
+            size_t at = (size_t)v * VEC + i;
+            float acc[CO_BLK];
+            for (int j = 0; j < CO_BLK; j++)
+                acc[j] = start_value(c, tv, j, at);
+            for (int t = 0; t < T; t++) {
+                if (!(c->masks[(size_t)(tv->v0 + v) * T + t] >> i & 1))
+                    continue;
+                const float *wt = c->wp + (((size_t)tv->cob * T + t) * c->cx + tv->c0) * CO_BLK;
+                for (int k = 0; k < tv->nc; k++) {
+                    float xv = tv->xb[k * tv->stride + at + c->toff[t]];
+                    for (int j = 0; j < CO_BLK; j++)
+                        acc[j] += wt[k * CO_BLK + j] * xv;
+                }
+            }
+            for (int j = 0; j < rows; j++)
+                tv->y[j * c->hw + at] = acc[j];
+        }
+    }
+}
+
+#ifdef DRIFT_CONV_AVX512
+static inline __attribute__((always_inline)) AVX512_FN void
+fwd_tile_avx512_nv(const same_ctx *c, const tile_view *tv, const int nv)
+{
+    int T = c->taps, rows = block_rows(c, tv->cob);
+    size_t hw = c->hw, xs = tv->stride;
+    float *y = tv->y;
+    __m512 acc[CO_BLK][NV_MAX];
+    __mmask16 keep[NV_MAX];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++)
+        keep[v] = (__mmask16)plane_lanes(c, tv->v0 + v);
+    bool load = c->accumulate || !tv->first;
+#pragma GCC unroll 4
+    for (int j = 0; j < CO_BLK; j++) {
+        float b = !load && c->bias && j < rows ? c->bias[tv->cob * CO_BLK + j] : 0.0f;
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            acc[j][v] = load && j < rows ? _mm512_maskz_loadu_ps(keep[v], y + j * hw + v * VEC)
+                                         : _mm512_set1_ps(b);
+    }
+    for (int t = 0; t < T; t++) {
+        __mmask16 m[NV_MAX];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            m[v] = c->masks[(size_t)(tv->v0 + v) * T + t];
+        const float *xt = tv->xb + c->toff[t];
+        const float *wt = c->wp + (((size_t)tv->cob * T + t) * c->cx + tv->c0) * CO_BLK;
+        for (int k = 0; k < tv->nc; k++) {
+            __m512 xv[NV_MAX];
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                xv[v] = _mm512_maskz_loadu_ps(m[v], xt + k * xs + v * VEC);
+#pragma GCC unroll 4
+            for (int j = 0; j < CO_BLK; j++) {
+                __m512 b = _mm512_set1_ps(wt[k * CO_BLK + j]);
+#pragma GCC unroll 4
+                for (int v = 0; v < nv; v++)
+                    acc[j][v] = _mm512_fmadd_ps(xv[v], b, acc[j][v]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < CO_BLK; j++)
+        if (j < rows)
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                _mm512_mask_storeu_ps(y + j * hw + v * VEC, keep[v], acc[j][v]);
+}
+
+static AVX512_FN void fwd_tile_avx512(const same_ctx *c, const tile_view *tv)
+{
+    switch (tv->nv) {
+    case 4: fwd_tile_avx512_nv(c, tv, 4); break;
+    case 3: fwd_tile_avx512_nv(c, tv, 3); break;
+    case 2: fwd_tile_avx512_nv(c, tv, 2); break;
+    default: fwd_tile_avx512_nv(c, tv, 1); break;
+    }
+}
+#endif
+
+/* Floats of the on-stack copy of a tile's input channels. */
+#define XBUF_FLOATS 8192
+
+/* Copies positions [p0 - halo, p0 + len + halo) of channels [c0, c0 + nc)
+ * of sample x into buf rows of `stride` floats, position p0 at column
+ * `lead`; positions outside the plane read as zero. */
+static void copy_span(const same_ctx *c, const float *x, int c0, int nc, size_t p0, size_t len,
+                      size_t halo, size_t lead, size_t stride, float *buf)
+{
+    long long lo = (long long)p0 - (long long)halo, hi = (long long)(p0 + len + halo);
+    long long a = lo < 0 ? 0 : lo, b = hi > (long long)c->hw ? (long long)c->hw : hi;
+    for (int k = 0; k < nc; k++) {
+        float *row = buf + k * stride + lead - halo; /* position lo */
+        const float *src = x + (size_t)(c0 + k) * c->hw;
+        memset(row, 0, (size_t)(a - lo) * sizeof(float));
+        memcpy(row + (a - lo), src + a, (size_t)(b - a) * sizeof(float));
+        memset(row + (b - lo), 0, (size_t)(hi - b) * sizeof(float));
+    }
+}
+
+/* Tile (sample n, vector group pb): every channel block, the input copied
+ * in slices of channels that fit the buffer. */
+static void fwd_tile(const same_ctx *c, int n, int pb)
+{
+    _Alignas(64) float buf[XBUF_FLOATS];
+    int v0 = pb * NV_MAX, nv = c->nvec - v0 < NV_MAX ? c->nvec - v0 : NV_MAX;
+    size_t p0 = (size_t)v0 * VEC, len = (size_t)nv * VEC;
+    size_t halo = (size_t)(c->s->kh / 2) * c->s->w + (size_t)(c->s->kw / 2);
+    size_t lead = (halo + VEC - 1) / VEC * VEC, stride = lead + len + lead;
+    int per = stride <= XBUF_FLOATS ? (int)(XBUF_FLOATS / stride) : 0;
+    const float *x = c->x + (size_t)n * c->cx * c->hw;
+    float *y = c->y + (size_t)n * c->cy * c->hw + p0;
+    for (int c0 = 0; c0 < c->cx; c0 += per ? per : c->cx) {
+        tile_view tv = {x + c0 * c->hw + p0, c->hw, c0, c->cx - c0, 0, v0, nv, y, c0 == 0};
+        if (per) { /* else the plane itself, unpacked */
+            tv.nc = c->cx - c0 < per ? c->cx - c0 : per;
+            copy_span(c, x, c0, tv.nc, p0, len, halo, lead, stride, buf);
+            tv.xb = buf + lead;
+            tv.stride = stride;
+        }
+        for (int cob = 0; cob < c->ncob; cob++) {
+            tv.cob = cob;
+            tv.y = y + (size_t)cob * CO_BLK * c->hw;
+#ifdef DRIFT_CONV_AVX512
+            if (!mode.scalar) {
+                fwd_tile_avx512(c, &tv);
+                continue;
+            }
+#endif
+            fwd_tile_scalar(c, &tv);
+        }
+    }
+}
+
+/* Tiles q in [begin, end): q = n * npb + pb. */
+static void fwd_range(void *p, size_t begin, size_t end)
+{
+    const same_ctx *c = p;
+    for (size_t q = begin; q < end; q++)
+        fwd_tile(c, (int)(q / (size_t)c->npb), (int)(q % (size_t)c->npb));
+}
+
+void drift_conv_same_forward(const drift_conv_same *s, const float *x, const float *w,
+                             bool transposed, const float *bias, float *y, bool accumulate,
+                             float *scratch)
+{
+    same_ctx c = {0};
+    c.cx = s->cin;
+    c.cy = s->cout;
+    c.ncob = ceil_div(s->cout, CO_BLK);
+    setup_taps(&c, s, scratch, packed_floats(s));
+    c.npb = ceil_div(c.nvec, NV_MAX);
+    c.x = x;
+    c.y = y;
+    c.bias = bias;
+    c.accumulate = accumulate;
+    c.wp = scratch;
+    pack_weights(&c, w, transposed, scratch);
+    size_t tiles = (size_t)s->n * c.npb;
+    double tile_flops = 2.0 * c.ncob * CO_BLK * NV_MAX * VEC * (double)c.taps * c.cx;
+    size_t grain = tile_flops >= 2e5 ? 1 : (size_t)(2e5 / tile_flops);
+    drift_parallel_for(tiles, grain, fwd_range, &c);
+}
