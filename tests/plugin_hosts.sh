@@ -91,7 +91,7 @@ sleep 2
 rc=$?
 tail -n 25 "$tmp/jalv.log"
 # Controls print as "seed = 77.000000", monitored outputs as "status = 0.000000".
-if [ $rc -eq 0 ] && grep -q "presets#drums (drift drums)" "$tmp/jalv.log"; then ok "jalv: runs and lists drift's presets"
+if [ $rc -eq 0 ] && grep -q "urn:drift:preset:drums (drift drums)" "$tmp/jalv.log"; then ok "jalv: runs and lists drift's presets"
 else bad "jalv: exit $rc or presets not listed"; cat "$tmp/jackd.log"; fi
 if grep -q "seed = 77" "$tmp/jalv.log" && grep -q "steps = 4" "$tmp/jalv.log"; then ok "jalv: the preset's settings applied"
 else bad "jalv: preset controls not applied"; fi
