@@ -29,6 +29,14 @@
             stmt;                                                    \
     } while (0)
 
+/* The kernels below are compiled for AVX-512 and AVX2 as well as the
+ * portable baseline; the loader picks the widest the CPU has. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
+#define ELEM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ELEM_CLONES
+#endif
+
 static inline float sigmoidf(float x) { return 1.0f / (1.0f + drift_fast_expf(-x)); }
 
 static inline float silu_slope(float x)
@@ -37,38 +45,38 @@ static inline float silu_slope(float x)
     return s * (1.0f + x * (1.0f - s));
 }
 
-static void k_silu(const float *restrict x, float *restrict y, size_t lo, size_t hi)
+ELEM_CLONES static void k_silu(const float *restrict x, float *restrict y, size_t lo, size_t hi)
 {
     BLOCKED_FOR(i, lo, hi, y[i] = x[i] / (1.0f + drift_fast_expf(-x[i])));
 }
 
 /* gx += gy * silu'(x) */
-static void k_silu_grad(const float *restrict x, const float *restrict gy, float *restrict gx,
+ELEM_CLONES static void k_silu_grad(const float *restrict x, const float *restrict gy, float *restrict gx,
                         size_t lo, size_t hi)
 {
     BLOCKED_FOR(i, lo, hi, gx[i] += gy[i] * silu_slope(x[i]));
 }
 
-static void k_add(const float *restrict a, const float *restrict b, float *restrict y, size_t lo,
+ELEM_CLONES static void k_add(const float *restrict a, const float *restrict b, float *restrict y, size_t lo,
                   size_t hi)
 {
     BLOCKED_FOR(i, lo, hi, y[i] = a[i] + b[i]);
 }
 
-static void k_mul(const float *restrict a, const float *restrict b, float *restrict y, size_t lo,
+ELEM_CLONES static void k_mul(const float *restrict a, const float *restrict b, float *restrict y, size_t lo,
                   size_t hi)
 {
     BLOCKED_FOR(i, lo, hi, y[i] = a[i] * b[i]);
 }
 
 /* y = a * s + c (exact for s = 1 or c = 0) */
-static void k_affine(const float *restrict a, float s, float c, float *restrict y, size_t lo, size_t hi)
+ELEM_CLONES static void k_affine(const float *restrict a, float s, float c, float *restrict y, size_t lo, size_t hi)
 {
     BLOCKED_FOR(i, lo, hi, y[i] = a[i] * s + c);
 }
 
 /* g += s * gy * b, or g += s * gy if b is NULL (exact for s = 1) */
-static void k_axpy(const float *restrict gy, const float *restrict b, float s, float *restrict g,
+ELEM_CLONES static void k_axpy(const float *restrict gy, const float *restrict b, float s, float *restrict g,
                    size_t lo, size_t hi)
 {
     if (b)
