@@ -4,9 +4,11 @@
 # COMPARE_BINARY is tests/test_mpi_weights.c. Each mode trains a tiny
 # class-conditional Fashion-MNIST U-Net (64 images, global batch 8):
 #   same  2 ranks give the weights of 1 rank (same global batch and seed);
-#   kill  kill -9 of one rank ends the job with a message within 20 s, and
-#         running the command again resumes from the last checkpoint and
-#         ends with the weights of an uninterrupted 2-rank run;
+#   kill  kill -9 of one rank ends the job with a message within 20 s;
+#         running the command again resumes from the last checkpoint; a
+#         SIGTERM to one rank then stops all ranks after the same step with
+#         a checkpoint of it; a third run finishes with the weights of an
+#         uninterrupted 2-rank run;
 #   hang  a rank that stops answering (SIGSTOP) ends the job through the
 #         exchange deadline (--mpi-timeout) with a message within 20 s.
 #
@@ -95,6 +97,7 @@ alive() {
 start_job() {
     name=$1
     shift
+    rm -f "$WORK"/pid.*
     mpirun -np 2 "$DRIFT" train "$WORK/tiny.recipe" -o "$WORK/$name.safetensors" --pid-file "$WORK/pid" "$@" \
         > "$WORK/$name.out" 2> "$WORK/$name.err" &
     JOB=$!
@@ -149,12 +152,28 @@ kill)
     [ "$k" -ge 2 ] && [ "$k" -lt 30 ] || fail "checkpoint at step $k: the kill did not land mid-run"
     "$COMPARE" "$WORK/ref.safetensors" "$WORK/run.safetensors" 0 >/dev/null
     [ $? -eq 1 ] || fail "the interrupted run already had the final weights"
+    # Resumed, then a stop signal to rank 1 alone: all ranks stop after the
+    # same step and rank 0 writes that step's checkpoint.
+    start_job run --steps 30
+    i=0
+    while [ "$("$COMPARE" --step "$WORK/run.safetensors.ckpt")" -le "$k" ]; do
+        i=$((i + 1))
+        [ $i -le 1200 ] || fail "the resumed run made no checkpoint after step $k"
+        sleep 0.05
+    done
+    end_job TERM "asked to stop (SIGTERM)"
+    [ "$RC" -eq 130 ] || fail "status $RC after a stop signal (want 130): $(cat "$WORK/run.err")"
+    grep -q "2 ranks: .* steps in" "$WORK/run.err" || fail "no summary: $(cat "$WORK/run.err")"
+    n=$(sed -n 's/.*2 ranks: \([0-9]*\) steps in.*/\1/p' "$WORK/run.err")
+    s=$("$COMPARE" --step "$WORK/run.safetensors.ckpt")
+    [ "$s" -eq $((k + n)) ] || fail "resumed at step $k, ran $n steps, but the checkpoint is at step $s"
+    grep -q "stopped at step $s;" "$WORK/run.err" || fail "rank 0 did not stop at step $s: $(cat "$WORK/run.err")"
     train run 2 --steps 30 || fail "resumed run: $(cat "$WORK/run.err")"
-    grep -q "2 ranks: $((30 - k)) steps in" "$WORK/run.err" \
-        || fail "the resumed run did not start from the checkpoint at step $k: $(cat "$WORK/run.err")"
+    grep -q "2 ranks: $((30 - s)) steps in" "$WORK/run.err" \
+        || fail "the resumed run did not start from the checkpoint at step $s: $(cat "$WORK/run.err")"
     "$COMPARE" "$WORK/ref.safetensors" "$WORK/run.safetensors" 0 || fail "resumed weights differ"
     "$COMPARE" "$WORK/ref.safetensors.ckpt" "$WORK/run.safetensors.ckpt" 0 || fail "resumed checkpoint differs"
-    echo "test_mpi kill: resumed from step $k of 30"
+    echo "test_mpi kill: killed after checkpoint $k, stopped by a signal at step $s, finished at 30"
     ;;
 hang)
     start_job hang --steps 1000 --mpi-timeout 3
