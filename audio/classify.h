@@ -1,35 +1,30 @@
-/* classify.h: the small audio classifier drift's sound evaluation uses:
- * pooled log-mel features (per-band mean and maximum, a 16-segment loudness
- * envelope) -> a one-hidden-layer network (ReLU) with a softmax output,
- * trained by full-batch Adam on cross-entropy. Its hidden layer is the
- * embedding for Frechet distances between sets of clips. */
+/* classify.h: the audio classifier drift's sound evaluation uses
+ * (scripts/eval_sound.sh): core/classifier.h's small CNN as a 1-D network
+ * over log-mel spectrograms, mel bands as channels and frames as length
+ * (base 32 channels, three stride-2 levels, a 256-wide embedding), trained
+ * on normalised log-mels with AdamW on cross-entropy. Its pooled
+ * embedding serves Frechet distances between sets of clips
+ * (core/frechet.h). */
 #ifndef DRIFT_AUDIO_CLASSIFY_H
 #define DRIFT_AUDIO_CLASSIFY_H
 
-#include <stddef.h>
 #include <stdint.h>
 
+#include "classifier.h"
 #include "drift.h"
+#include "frechet.h"
 
-#define DRIFT_CLASSIFY_SEGMENTS 16
+/* The configuration for n_mels bands and k classes. */
+drift_classifier_config drift_sound_classifier_config(int n_mels, int k);
 
-/* Feature length for n_mels bands. */
-int drift_sound_feature_dim(int n_mels);
-/* mel: (n_mels, frames) normalised log-mel -> feat (drift_sound_feature_dim). */
-void drift_sound_features(const float *mel, int n_mels, int frames, float *feat);
+/* mels: (n, n_mels, frames) normalised log-mels, labels: (n) in [0, k).
+ * Builds a classifier from seed and trains it for `epochs` epochs. */
+drift_status drift_sound_classifier_train(const float *mels, const int *labels, int n, int n_mels, int frames,
+                                          int k, int epochs, uint64_t seed, drift_classifier **out);
 
-typedef struct drift_classifier drift_classifier;
-
-/* feats: (n, dim), labels: (n) in [0, k). */
-drift_status drift_classifier_train(const float *feats, const int *labels, int n, int dim, int k, int hidden,
-                                    int epochs, uint64_t seed, drift_classifier **out);
-void drift_classifier_free(drift_classifier *c);
-int drift_classifier_hidden(const drift_classifier *c);
-/* The most likely class of one feature vector; emb (hidden) if not NULL. */
-int drift_classifier_predict(const drift_classifier *c, const float *feat, float *emb);
-
-/* Frechet distance between Gaussians fitted to a: (na, dim) and b: (nb, dim):
- * |mu_a - mu_b|^2 + tr(Sa + Sb - 2 (Sa^1/2 Sb Sa^1/2)^1/2). */
-drift_status drift_frechet_distance(const float *a, int na, const float *b, int nb, int dim, double *out);
+/* mels: (n, n_mels, frames) -> pred (n) and emb (n, drift_classifier_embed_dim),
+ * either NULL if unwanted. */
+drift_status drift_sound_classifier_run(drift_classifier *c, const float *mels, int n, int frames, int *pred,
+                                        float *emb);
 
 #endif

@@ -1,13 +1,15 @@
 /* eval_sound.c: quality of a sound model against its data set.
  *
- * Trains drift's small audio classifier (audio/classify.h) on the real
- * training clips' log-mels, reports its top-1 accuracy on the held-out
+ * Trains drift's small audio CNN (audio/classify.h) on the real training
+ * clips' log-mels, reports its top-1 accuracy on the held-out
  * real clips, then generates clips for each class's tag and reports how
  * often the classifier recognises the requested class, and the Frechet
  * distance between classifier embeddings of generated and held-out real
  * clips next to the distance between training and held-out real clips
  * (the floor).
  * Usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS]
+ *   CLIPS_PER_CLASS 0: only the classifier on real clips (the model gives
+ *   the log-mel settings);
  *   name: classes are the clips' first tag (the drum or instrument);
  *   family: the instrument family. */
 #include "audio/classify.h"
@@ -15,6 +17,7 @@
 #include "audio/sound.h"
 #include "audio/sounddata.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +27,7 @@ typedef struct eval {
     drift_sound_set train, test;
     drift_sound_params p;
     char *labels[1024];
-    int k, dim;
+    int k;
     bool by_family;
 } eval;
 
@@ -56,16 +59,25 @@ static void collect_labels(eval *ev)
     qsort(ev->labels, (size_t)ev->k, sizeof *ev->labels, compare);
 }
 
-/* Features and labels of a set (clips without a known label get -1). */
-static float *set_features(const eval *ev, const drift_sound_set *s, int *labels)
+/* Labels of a set's clips (-1 for a clip without a known label). */
+static int *set_labels(const eval *ev, const drift_sound_set *s)
 {
-    float *f = malloc((size_t)s->n * ev->dim * sizeof *f);
-    for (int i = 0; f && i < s->n; i++) {
-        drift_sound_features(s->mels + (size_t)i * s->n_mels * s->frames, s->n_mels, s->frames,
-                             f + (size_t)i * ev->dim);
+    int *labels = malloc((size_t)s->n * sizeof *labels);
+    for (int i = 0; labels && i < s->n; i++)
         labels[i] = label_id(ev, label_of(ev, &s->items[i]));
-    }
-    return f;
+    return labels;
+}
+
+/* The labelled clips of a set, packed: *n_out clips into mels and labels. */
+static void labelled_only(const drift_sound_set *s, const int *labels, float *mels, int *out_labels, int *n_out)
+{
+    size_t cells = (size_t)s->n_mels * s->frames;
+    *n_out = 0;
+    for (int i = 0; i < s->n; i++)
+        if (labels[i] >= 0) {
+            memcpy(mels + (size_t)*n_out * cells, s->mels + (size_t)i * cells, cells * sizeof *mels);
+            out_labels[(*n_out)++] = labels[i];
+        }
 }
 
 static drift_status load(eval *ev, const char *manifest, drift_model *m)
@@ -80,32 +92,29 @@ static drift_status load(eval *ev, const char *manifest, drift_model *m)
     if (!s) {
         drift_sound_set_normalize(&ev->train, &ev->p);
         drift_sound_set_normalize(&ev->test, &ev->p);
-        ev->dim = drift_sound_feature_dim(ev->p.n_mels);
         collect_labels(ev);
     }
     return s;
 }
 
-/* Top-1 accuracy on a feature set; embeddings into emb (n, hidden). */
-static double accuracy(const drift_classifier *c, const float *f, const int *labels, int n, int dim, float *emb)
+/* Top-1 accuracy on a set's labelled clips; embeddings of all clips into
+ * emb (n, E). */
+static double accuracy(drift_classifier *c, const drift_sound_set *s, const int *labels, float *emb)
 {
-    int right = 0, counted = 0;
-    for (int i = 0; i < n; i++) {
-        int pred = drift_classifier_predict(c, f + (size_t)i * dim, emb + (size_t)i * drift_classifier_hidden(c));
-        if (labels[i] >= 0)
-            counted++, right += pred == labels[i];
-    }
-    return counted ? (double)right / counted : 0;
+    double acc = 0;
+    if (drift_classifier_accuracy(c, s->mels, labels, s->n, &s->frames, emb, &acc) != DRIFT_OK)
+        fprintf(stderr, "eval_sound: %s\n", drift_last_error());
+    return acc;
 }
 
 /* Generates `per` clips for each class and classifies them. */
-static drift_status judge_generated(eval *ev, drift_model *m, const drift_classifier *c, int per, int steps,
+static drift_status judge_generated(eval *ev, drift_model *m, drift_classifier *c, int per, int steps,
                                     float *emb, int *n_emb)
 {
     drift_sound_engine *e;
     drift_status s = drift_sound_engine_create(m, &e);
     size_t cells = (size_t)ev->p.n_mels * ev->p.frames;
-    float *mel = malloc(cells * sizeof *mel), *feat = malloc((size_t)ev->dim * sizeof *feat);
+    float *mel = malloc(cells * sizeof *mel);
     int total_right = 0, total = 0;
     *n_emb = 0;
     for (int k = 0; !s && k < ev->k; k++) {
@@ -122,8 +131,10 @@ static drift_status judge_generated(eval *ev, drift_model *m, const drift_classi
         int right = 0;
         for (int i = 0; i < per && !s; i++) {
             s = drift_sound_engine_encode(e, audio + (size_t)i * n, n, mel);
-            drift_sound_features(mel, ev->p.n_mels, ev->p.frames, feat);
-            int pred = drift_classifier_predict(c, feat, emb + (size_t)(*n_emb)++ * drift_classifier_hidden(c));
+            int pred = -1;
+            if (!s)
+                s = drift_sound_classifier_run(c, mel, 1, ev->p.frames, &pred,
+                                               emb + (size_t)(*n_emb)++ * drift_classifier_embed_dim(c));
             right += pred == k;
         }
         free(audio);
@@ -132,39 +143,49 @@ static drift_status judge_generated(eval *ev, drift_model *m, const drift_classi
     }
     if (!s)
         printf("generated clips recognised: %.1f%% top-1 over %d classes\n", 100.0 * total_right / total, ev->k);
-    free(mel), free(feat);
+    free(mel);
     drift_sound_engine_free(e);
     return s;
 }
 
 static int run(eval *ev, drift_model *m, int per, int steps)
 {
-    int *ltrain = malloc((size_t)ev->train.n * sizeof *ltrain), *ltest = malloc((size_t)ev->test.n * sizeof *ltest);
-    float *ftrain = set_features(ev, &ev->train, ltrain), *ftest = set_features(ev, &ev->test, ltest);
+    size_t cells = (size_t)ev->p.n_mels * ev->p.frames;
+    int *ltrain = set_labels(ev, &ev->train), *ltest = set_labels(ev, &ev->test), n_fit = 0;
+    int *lfit = malloc((size_t)ev->train.n * sizeof *lfit);
+    float *fit = malloc((size_t)ev->train.n * cells * sizeof *fit);
+    labelled_only(&ev->train, ltrain, fit, lfit, &n_fit);
     drift_classifier *c;
-    drift_status s = drift_classifier_train(ftrain, ltrain, ev->train.n, ev->dim, ev->k, 64, 400, 1, &c);
+    drift_status s = drift_sound_classifier_train(fit, lfit, n_fit, ev->p.n_mels, ev->p.frames, ev->k, 30, 1, &c);
+    free(fit), free(lfit);
     if (s)
         return fprintf(stderr, "eval_sound: %s\n", drift_last_error()), 1;
-    int h = drift_classifier_hidden(c), n_gen = ev->k * per;
+    int h = drift_classifier_embed_dim(c), n_gen = ev->k * per;
     float *etrain = malloc((size_t)ev->train.n * h * sizeof *etrain), *etest = malloc((size_t)ev->test.n * h * sizeof *etest);
-    float *egen = malloc((size_t)n_gen * h * sizeof *egen);
+    float *egen = malloc(((size_t)n_gen + 1) * h * sizeof *egen);
     printf("classifier on real clips: train %.1f%%, held-out %.1f%% top-1 (%d classes, %d train, %d held-out clips)\n",
-           100 * accuracy(c, ftrain, ltrain, ev->train.n, ev->dim, etrain),
-           100 * accuracy(c, ftest, ltest, ev->test.n, ev->dim, etest), ev->k, ev->train.n, ev->test.n);
-    printf("generated (%d per class, dpm++2m %d steps, guidance 3):\n", per, steps);
-    s = judge_generated(ev, m, c, per, steps, egen, &n_gen);
-    double fd_gen = 0, fd_floor = 0;
-    int nf = ev->train.n < n_gen ? ev->train.n : n_gen;
-    if (!s)
+           100 * accuracy(c, &ev->train, ltrain, etrain), 100 * accuracy(c, &ev->test, ltest, etest), ev->k,
+           ev->train.n, ev->test.n);
+    fflush(stdout);
+    if (per > 0) {
+        printf("generated (%d per class, dpm++2m %d steps, guidance 3):\n", per, steps);
+        s = judge_generated(ev, m, c, per, steps, egen, &n_gen);
+    }
+    double fd_gen = NAN, fd_floor = 0;
+    int nf = ev->train.n < n_gen || per == 0 ? ev->train.n : n_gen;
+    if (!s && per > 0)
         s = drift_frechet_distance(egen, n_gen, etest, ev->test.n, h, &fd_gen);
     if (!s)
         s = drift_frechet_distance(etrain, nf, etest, ev->test.n, h, &fd_floor);
-    if (!s)
+    if (!s && per == 0)
+        printf("Frechet distance (classifier embeddings, %d dims): training vs held-out real (floor) %.3f\n", h,
+               fd_floor);
+    else if (!s)
         printf("Frechet distance (classifier embeddings, %d dims): generated vs held-out real %.3f; "
                "training vs held-out real (floor) %.3f\n", h, fd_gen, fd_floor);
     else
         fprintf(stderr, "eval_sound: %s\n", drift_last_error());
-    free(ltrain), free(ltest), free(ftrain), free(ftest), free(etrain), free(etest), free(egen);
+    free(ltrain), free(ltest), free(etrain), free(etest), free(egen);
     drift_classifier_free(c);
     return s ? 1 : 0;
 }
@@ -178,8 +199,8 @@ int main(int argc, char **argv)
     eval ev = {0};
     ev.by_family = argc > 3 && !strcmp(argv[3], "family");
     int per = argc > 4 ? atoi(argv[4]) : 10, steps = argc > 5 ? atoi(argv[5]) : 25;
-    if (per < 2 || steps < 1)
-        return fprintf(stderr, "eval_sound: CLIPS_PER_CLASS must be >= 2 and STEPS >= 1\n"), 2;
+    if (per < 0 || per == 1 || steps < 1)
+        return fprintf(stderr, "eval_sound: CLIPS_PER_CLASS must be 0 (real clips only) or >= 2, and STEPS >= 1\n"), 2;
     drift_model *m;
     if (drift_model_load(argv[2], &m) != DRIFT_OK || load(&ev, argv[1], m) != DRIFT_OK) {
         fprintf(stderr, "eval_sound: %s\n", drift_last_error());

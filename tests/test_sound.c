@@ -344,9 +344,10 @@ static void test_generate(void)
 
 static void test_classifier(void)
 {
-    enum { N = 400, D = 3 };
+    enum { N = 400, D = 3, MELS = 8, FRAMES = 16 };
     float *a = malloc(N * D * sizeof *a), *b = malloc(N * D * sizeof *b);
-    int labels[N];
+    float *mels = malloc((size_t)N * MELS * FRAMES * sizeof *mels);
+    int labels[N], pred[N];
     drift_rng r;
     drift_rng_init(&r, 3, 0);
     drift_rng_normal(&r, a, N * D);
@@ -356,20 +357,30 @@ static void test_classifier(void)
     CHECK(drift_frechet_distance(a, N, a, N, D, &fd) == DRIFT_OK && fabs(fd) < 1e-6, "same set: %g", fd);
     /* a shifted copy has the same covariance, so the distance is |shift|^2 = 1 */
     CHECK(drift_frechet_distance(a, N, b, N, D, &fd) == DRIFT_OK && fabs(fd - 1) < 1e-5, "shift 1: %g", fd);
-    for (int i = 0; i < N; i++) { /* two blobs 3 sigma apart along the second axis */
+    /* log-mel-like clips: class 1 has its energy in the upper bands, class 0
+     * in the lower ones, under noise of the same size as the difference */
+    drift_rng_normal(&r, mels, (size_t)N * MELS * FRAMES);
+    for (int i = 0; i < N; i++) {
         labels[i] = i % 2;
-        a[i * D + 1] += labels[i] ? 3.0f : 0.0f;
+        for (int m = 0; m < MELS; m++)
+            for (int f = 0; f < FRAMES; f++)
+                mels[((size_t)i * MELS + m) * FRAMES + f] =
+                    0.5f * mels[((size_t)i * MELS + m) * FRAMES + f] + ((m >= MELS / 2) == labels[i] ? 0.5f : -0.5f);
     }
     drift_classifier *c;
-    CHECK(drift_classifier_train(a, labels, N, D, 2, 16, 200, 1, &c) == DRIFT_OK, "train: %s", drift_last_error());
+    CHECK(drift_sound_classifier_train(mels, labels, N / 2, MELS, FRAMES, 2, 10, 1, &c) == DRIFT_OK, "train: %s",
+          drift_last_error());
     int right = 0;
-    for (int i = 0; c && i < N; i++)
-        right += drift_classifier_predict(c, a + i * D, NULL) == labels[i];
-    CHECK(right > 0.9 * N, "separable blobs learnt: %d of %d", right, N);
+    float *emb = c ? malloc((size_t)N * drift_classifier_embed_dim(c) * sizeof *emb) : NULL;
+    CHECK(c && drift_sound_classifier_run(c, mels, N, FRAMES, pred, emb) == DRIFT_OK, "run: %s", drift_last_error());
+    for (int i = N / 2; c && i < N; i++)
+        right += pred[i] == labels[i];
+    CHECK(right > 0.9 * N / 2, "held-out clips recognised: %d of %d", right, N / 2);
     drift_classifier_free(c);
     labels[0] = 5;
-    CHECK(drift_classifier_train(a, labels, N, D, 2, 16, 10, 1, &c) == DRIFT_ERR_ARG && !c, "bad label refused");
-    free(a), free(b);
+    CHECK(drift_sound_classifier_train(mels, labels, N, MELS, FRAMES, 2, 10, 1, &c) == DRIFT_ERR_ARG && !c,
+          "bad label refused");
+    free(a), free(b), free(mels), free(emb);
 }
 
 int main(void)
