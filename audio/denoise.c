@@ -67,9 +67,10 @@ drift_status drift_denoise_params_from_json(const char *task_json, drift_denoise
     cJSON *o = task_json ? cJSON_Parse(task_json) : NULL;
     const cJSON *kind = o ? cJSON_GetObjectItemCaseSensitive(o, "kind") : NULL;
     if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "denoise") != 0) {
+        drift_status s = drift_fail(DRIFT_ERR_ARG, "not a denoising model (its task is %s)",
+                                    cJSON_IsString(kind) ? kind->valuestring : "missing");
         cJSON_Delete(o);
-        return drift_fail(DRIFT_ERR_ARG, "not a denoising model (its task is %s)",
-                          cJSON_IsString(kind) ? kind->valuestring : "missing");
+        return s;
     }
     static const char *const ints[] = {"sample_rate", "n_fft", "hop", "bins", "frames"};
     int *fields[] = {&p->sample_rate, &p->n_fft, &p->hop, &p->bins, &p->frames};

@@ -1,6 +1,7 @@
 #!/bin/sh
 # eval_denoise.sh: drift's denoising quality against its peers, in one run.
-#   sh scripts/eval_denoise.sh [--model M.safetensors] [--label TEXT] [--build DIR] [--data DIR] [--out DIR]
+#   sh scripts/eval_denoise.sh [--model M.safetensors] [--steps N] [--label TEXT] [--build DIR] [--data DIR]
+#                              [--out DIR]
 # Mixes every held-out clean clip (DIR/eval of scripts/render_denoise_data.sh:
 # voices, languages, sentences and instruments never used in training) with
 # the two held-out noise types (fan, whine) at 0, 5 and 10 dB SNR, denoises
@@ -19,10 +20,12 @@ DATA=$ROOT/data/denoise
 OUT=$ROOT/out/eval_denoise
 MODEL=""
 LABEL=""
+STEPS=""
 while [ $# -gt 0 ]; do
     case $1 in
     --model) MODEL=$2; shift 2 ;;
     --label) LABEL=$2; shift 2 ;;
+    --steps) STEPS="--steps $2"; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -60,7 +63,7 @@ time_of() { # command... ; prints seconds
 }
 if [ -n "$MODEL" ]; then
     echo "eval_denoise: drift diffusion took $(time_of "$DRIFT" denoise "$OUT/noisy" "$OUT/drift" --model "$MODEL" \
-        --quiet) s" >&2
+        $STEPS --quiet) s" >&2
 fi
 echo "eval_denoise: drift spectral took $(time_of "$DRIFT" denoise "$OUT/noisy" "$OUT/spectral" --method spectral \
     --quiet) s" >&2
