@@ -16,7 +16,7 @@
  *      "bins": 256, "frames": 64, "db_lo": -60, "db_hi": 40}
  *
  * Method "diffusion": each window of `frames` frames is sampled (DDIM,
- * `steps` levels) from noise or, with strength < 1, SDEdit-style from the
+ * `steps` levels, 1 by default) from noise or, with strength < 1, SDEdit-style from the
  * noisy log-magnitude noised to t = strength, always conditioned on the
  * noisy log-magnitude. The clean magnitude gets the noisy phase, optionally
  * refined by a few Griffin-Lim iterations started from it; the top bin
@@ -99,7 +99,7 @@ drift_status drift_denoise_method_parse(const char *name, drift_denoise_method *
 
 typedef struct drift_denoise_options {
     drift_denoise_method method;
-    int steps;        /* sampler levels; 0 = 4 */
+    int steps;        /* sampler levels; default 1 */
     double strength;  /* 1 = from noise; < 1 SDEdit from the noisy input */
     uint64_t seed;
     int gl_iters;     /* Griffin-Lim iterations from the noisy phase; 0 */

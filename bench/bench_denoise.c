@@ -104,7 +104,7 @@ int main(int argc, char **argv)
             return 1;
         }
         double t = time_method(m, DRIFT_DENOISE_DIFFUSION, x, n, rate, runs);
-        printf("%-34s %9.3f %8.3f\n", "diffusion (4 DDIM steps, default)", t, t / seconds);
+        printf("%-34s %9.3f %8.3f\n", "diffusion (1 DDIM step, default)", t, t / seconds);
         drift_model_free(m);
     }
     double t = time_method(NULL, DRIFT_DENOISE_SPECTRAL, x, n, rate, runs);

@@ -39,7 +39,7 @@ static void help(void)
            "  -o, --output PATH    output file (or folder)\n"
            "  --method M           diffusion (default) or spectral (Wiener filter, no model)\n"
            "  --model PATH         denoising model (default: presets/" DEFAULT_MODEL ")\n"
-           "  --steps N            sampler steps (default 4)\n"
+           "  --steps N            sampler steps (default 1)\n"
            "  --strength S         1 starts from noise; below 1 starts from the noisy\n"
            "                       input noised to that level (default 1)\n"
            "  --seed N             random seed (default 0)\n"
