@@ -81,8 +81,8 @@ static drift_status make_plans(drift_stft *p)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory planning an STFT of n_fft %d", n);
     }
     pthread_mutex_lock(&planner_lock);
-    p->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_MEASURE);
-    p->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_MEASURE | FFTW_DESTROY_INPUT);
+    p->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_ESTIMATE);
+    p->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
     pthread_mutex_unlock(&planner_lock);
     fftwf_free(re);
     fftwf_free(cx);

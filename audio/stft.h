@@ -11,8 +11,11 @@
  *    overlap-added squared window, as torch.istft does.
  *
  * A drift_stft holds the window and FFTW plans of one configuration. Plans
- * are made with FFTW_MEASURE once per object (under a process-wide lock,
- * since FFTW's planner is not thread-safe); after that every function here
+ * are made with FFTW_ESTIMATE once per object: FFTW_MEASURE picks its
+ * algorithm by timing, so the same input could give results differing in
+ * the last bits from run to run, and drift promises that the same settings
+ * give the same output. Planning happens under a process-wide lock (FFTW's
+ * planner is not thread-safe); after that every function here
  * may be called from several threads at once on different buffers. Frames
  * are spread over drift_parallel_for's threads. */
 #ifndef DRIFT_AUDIO_STFT_H
