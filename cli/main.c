@@ -8,15 +8,15 @@
 static const cli_command commands[] = {
     {"generate", "generate sounds from a tag prompt (\"snare\", \"electric piano C4 soft\")", cmd_generate},
     {"tags", "list the tags a sound model understands", cmd_tags},
-    {"dataset", "build a sound data set (render General MIDI notes, or import a folder)", cmd_dataset},
-    {"info", "show the engine's setup, or a model's configuration", cmd_info},
-    {"train", "train a model from a recipe file (resumable)", cmd_train},
-    {"elbo", "an image model's variational bound in bits per dimension", cmd_elbo},
     {"play", "play an audio file through an output device", cmd_play},
     {"devices", "list the audio output devices", cmd_devices},
     {"spectrogram", "draw an audio file's log-mel spectrogram as a PNG", cmd_spectrogram},
-    {"image", "generate, denoise, inpaint or upscale pictures (drift image --help)", cmd_image},
     {"denoise", "remove noise from audio files (diffusion model or Wiener filter)", cmd_denoise},
+    {"image", "generate, denoise, inpaint or upscale pictures (drift image --help)", cmd_image},
+    {"train", "train a model from a recipe file (resumable)", cmd_train},
+    {"dataset", "build a sound data set (render General MIDI notes, or import a folder)", cmd_dataset},
+    {"elbo", "an image model's variational bound in bits per dimension", cmd_elbo},
+    {"info", "show the engine's setup, or a model's configuration", cmd_info},
 };
 
 static void usage(FILE *out)
