@@ -156,7 +156,7 @@ static int run(eval *ev, drift_model *m, int per, int steps)
     float *fit = malloc((size_t)ev->train.n * cells * sizeof *fit);
     labelled_only(&ev->train, ltrain, fit, lfit, &n_fit);
     drift_classifier *c;
-    drift_status s = drift_sound_classifier_train(fit, lfit, n_fit, ev->p.n_mels, ev->p.frames, ev->k, 30, 1, &c);
+    drift_status s = drift_sound_classifier_train(fit, lfit, n_fit, ev->p.n_mels, ev->p.frames, ev->k, 60, 1, &c);
     free(fit), free(lfit);
     if (s)
         return fprintf(stderr, "eval_sound: %s\n", drift_last_error()), 1;

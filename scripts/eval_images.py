@@ -1,0 +1,257 @@
+#!/usr/bin/python3
+"""Image quality of a drift Fashion-MNIST model against classical peers
+(run by scripts/eval_images.sh; see docs/IMAGES.md).
+
+On the first N Fashion-MNIST test pictures, padded to 32 x 32 as drift's
+models see them, in [0, 1]:
+  denoising    sigma 0.1/0.2/0.3: drift (DDRM) vs non-local means and TV
+               denoising (scikit-image; h and weight tuned per sigma on 50
+               other test pictures) and the noisy input: PSNR / SSIM;
+  inpainting   a centre square of a quarter of the area, and a fixed
+               pattern of 50% random pixels: drift (RePaint, DDRM) vs
+               OpenCV Telea and Navier-Stokes and scikit-image's
+               biharmonic: PSNR inside the hole;
+  upscaling    x2 and x4 of block averages: drift (DDRM) vs ImageMagick's
+               bicubic (Catmull-Rom) and Lanczos: PSNR / SSIM;
+  generation   through bench/eval_images (the classifier's test accuracy,
+               its accuracy on class-conditional samples, Frechet distance).
+Degraded inputs are stored as 8-bit PNG files (noisy values clipped to
+[0, 1]) and every method gets the same files. PSNR and SSIM are per
+picture (SSIM: Gaussian window, sigma 1.5), averaged over the pictures.
+
+Usage: /usr/bin/python3 scripts/eval_images.py --drift BIN --eval-bin BIN
+           --model MODEL [--n 1000] [--per-class 100] [--work DIR] [--tasks ...]
+Prints markdown tables (and writes them to WORK/results.md).
+"""
+import argparse
+import gzip
+import os
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+from skimage.metrics import structural_similarity
+from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, inpaint_biharmonic
+
+FASHION = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+CONVERT = "/usr/bin/convert"
+TUNE_OFFSET, TUNE_COUNT = 5000, 50
+
+
+def load_fashion(start, count):
+    with gzip.open(FASHION, "rb") as f:
+        raw = f.read()
+    n = int.from_bytes(raw[4:8], "big")
+    if start + count > n:
+        sys.exit("eval_images: the test split has only %d pictures" % n)
+    imgs = np.frombuffer(raw, np.uint8, offset=16).reshape(n, 28, 28)[start:start + count]
+    out = np.zeros((count, 32, 32), np.float64)
+    out[:, 2:30, 2:30] = imgs / 255.0
+    return out
+
+
+def to8(x):
+    return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+
+
+def write_set(folder, imgs):
+    os.makedirs(folder, exist_ok=True)
+    for i, im in enumerate(imgs):
+        cv2.imwrite(os.path.join(folder, "%05d.png" % i), to8(im))
+
+
+def read_set(folder, count, pattern="%05d.png"):
+    out = []
+    for i in range(count):
+        im = cv2.imread(os.path.join(folder, pattern % i), cv2.IMREAD_GRAYSCALE)
+        if im is None:
+            sys.exit("eval_images: missing output %s" % os.path.join(folder, pattern % i))
+        out.append(im / 255.0)
+    return np.array(out)
+
+
+def psnr(ref, x, mask=None):
+    vals = []
+    for r, y in zip(ref, x):
+        d = (r - y) ** 2
+        mse = d[mask].mean() if mask is not None else d.mean()
+        vals.append(10 * np.log10(1.0 / max(mse, 1e-12)))
+    return float(np.mean(vals))
+
+
+def ssim(ref, x):
+    return float(np.mean([structural_similarity(r, y, data_range=1.0, gaussian_weights=True, sigma=1.5,
+                                                use_sample_covariance=False) for r, y in zip(ref, x)]))
+
+
+def run(cmd, quiet=False):
+    """Runs cmd; quiet drops its stdout (drift prints every output path)."""
+    t0 = time.time()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL if quiet else None)
+    return time.time() - t0
+
+
+class Eval:
+    def __init__(self, args):
+        self.a = args
+        self.clean = load_fashion(0, args.n)
+        self.tune = load_fashion(TUNE_OFFSET, TUNE_COUNT)
+        self.md = []
+
+    def drift(self, task, src, dst, *extra):
+        cmd = [self.a.drift, "image", task, src, "-o", dst, "--model", self.a.model, "--quiet",
+               "--threads", str(self.a.threads)] + list(extra)
+        return run(cmd, quiet=True)
+
+    def table(self, title, header, rows):
+        self.md.append("#### " + title + "\n")
+        self.md.append("| " + " | ".join(header) + " |")
+        self.md.append("|" + "---|" * len(header))
+        for r in rows:
+            self.md.append("| " + " | ".join(r) + " |")
+        self.md.append("")
+        print("\n".join(self.md[-len(rows) - 4:]), flush=True)
+
+    # ---- denoising ----------------------------------------------------------
+
+    @staticmethod
+    def noisy(clean, sigma, seed):
+        rng = np.random.default_rng(seed)
+        return np.round(np.clip(clean + sigma * rng.normal(size=clean.shape), 0, 1) * 255) / 255
+
+    @staticmethod
+    def best(candidates, fn, clean, noisy):
+        scores = [psnr(clean, [fn(y, c) for y in noisy]) for c in candidates]
+        return candidates[int(np.argmax(scores))]
+
+    def denoise(self):
+        rows = []
+        nlm = lambda y, h, s: denoise_nl_means(y, h=h * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True)
+        for sigma in (0.1, 0.2, 0.3):
+            noisy = self.noisy(self.clean, sigma, int(sigma * 1000))
+            tnoisy = self.noisy(self.tune, sigma, 7 + int(sigma * 1000))
+            src, dst = self.work("noisy%.1f" % sigma), self.work("drift_denoise%.1f" % sigma)
+            write_set(src, noisy)
+            secs = self.drift("denoise", src, dst, "--sigma", str(sigma))
+            out = {"drift (DDRM)": read_set(dst, self.a.n)}
+            h = self.best([0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2], lambda y, c: nlm(y, c, sigma), self.tune, tnoisy)
+            w = self.best([0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24, 0.32], lambda y, c: denoise_tv_chambolle(y, weight=c),
+                          self.tune, tnoisy)
+            out["non-local means (h = %.1f sigma)" % h] = np.array([nlm(y, h, sigma) for y in noisy])
+            out["TV Chambolle (weight %.2f)" % w] = np.array([denoise_tv_chambolle(y, weight=w) for y in noisy])
+            out["noisy input"] = noisy
+            for name, x in out.items():
+                rows.append(["%.1f" % sigma, name, "%.2f" % psnr(self.clean, x), "%.4f" % ssim(self.clean, x)])
+            print("denoise sigma %.1f: drift %.1f s for %d pictures" % (sigma, secs, self.a.n), flush=True)
+        self.table("Denoising (%d pictures)" % self.a.n, ["sigma", "method", "PSNR dB", "SSIM"], rows)
+
+    # ---- inpainting ---------------------------------------------------------
+
+    @staticmethod
+    def masks():
+        centre = np.zeros((32, 32), bool)
+        centre[8:24, 8:24] = True
+        rnd = np.random.default_rng(50).random((32, 32)) < 0.5
+        return {"centre 16x16": centre, "50% random pixels": rnd}
+
+    def inpaint(self):
+        rows = []
+        for mname, mask in self.masks().items():
+            tag = "centre" if mname.startswith("centre") else "random"
+            held = self.clean * ~mask
+            src, mpath = self.work("holed_" + tag), os.path.join(self.a.work, "mask_%s.png" % tag)
+            write_set(src, held)
+            cv2.imwrite(mpath, mask.astype(np.uint8) * 255)
+            out = {}
+            for method in ("repaint", "ddrm"):
+                dst = self.work("drift_%s_%s" % (method, tag))
+                secs = self.drift("inpaint", src, dst, "--mask", mpath, "--method", method)
+                print("inpaint %s %s: drift %.1f s" % (tag, method, secs), flush=True)
+                out["drift (%s)" % ("RePaint" if method == "repaint" else "DDRM")] = read_set(dst, self.a.n)
+            held8 = [to8(y) for y in held]
+            m8 = mask.astype(np.uint8)
+            out["OpenCV Telea"] = np.array([cv2.inpaint(y, m8, 3, cv2.INPAINT_TELEA) / 255.0 for y in held8])
+            out["OpenCV Navier-Stokes"] = np.array([cv2.inpaint(y, m8, 3, cv2.INPAINT_NS) / 255.0 for y in held8])
+            out["skimage biharmonic"] = np.array([inpaint_biharmonic(y / 255.0, mask) for y in held8])
+            out["hole left black"] = held
+            for name, x in out.items():
+                rows.append([mname, name, "%.2f" % psnr(self.clean, x, mask)])
+        self.table("Inpainting (%d pictures; PSNR inside the hole)" % self.a.n, ["hole", "method", "PSNR dB"], rows)
+
+    # ---- super-resolution ---------------------------------------------------
+
+    def convert(self, src, count, filt, scale, dst):
+        os.makedirs(dst, exist_ok=True)
+        files = [os.path.join(src, "%05d.png" % i) for i in range(count)]
+        run([CONVERT] + files + ["-filter", filt, "-resize", "%d%%" % (100 * scale),
+                                 os.path.join(dst, "%05d.png")])
+        return read_set(dst, count)
+
+    def upscale(self):
+        rows = []
+        for scale in (2, 4):
+            low = self.clean.reshape(self.a.n, 32 // scale, scale, 32 // scale, scale).mean(axis=(2, 4))
+            src, dst = self.work("low%d" % scale), self.work("drift_up%d" % scale)
+            write_set(src, low)
+            secs = self.drift("upscale", src, dst, "--scale", str(scale))
+            print("upscale x%d: drift %.1f s" % (scale, secs), flush=True)
+            out = {"drift (DDRM)": read_set(dst, self.a.n),
+                   "ImageMagick bicubic (Catrom)": self.convert(src, self.a.n, "Catrom", scale,
+                                                                self.work("im_cubic%d" % scale)),
+                   "ImageMagick Lanczos": self.convert(src, self.a.n, "Lanczos", scale,
+                                                       self.work("im_lanczos%d" % scale)),
+                   "nearest (block copy)": np.kron(np.round(low * 255) / 255, np.ones((1, scale, scale)))}
+            for name, x in out.items():
+                rows.append(["x%d" % scale, name, "%.2f" % psnr(self.clean, x), "%.4f" % ssim(self.clean, x)])
+        self.table("Super-resolution (%d pictures)" % self.a.n, ["scale", "method", "PSNR dB", "SSIM"], rows)
+
+    # ---- generation ---------------------------------------------------------
+
+    def generation(self):
+        cls = self.a.classifier or os.path.join(self.a.work, "fashion-classifier.safetensors")
+        if not os.path.exists(cls):
+            run([self.a.eval_bin, "classifier", cls, str(self.a.classifier_train), str(self.a.classifier_epochs)])
+        res = subprocess.run([self.a.eval_bin, "generation", self.a.model, cls, str(self.a.per_class),
+                              str(self.a.guidance)], check=True, capture_output=True, text=True)
+        print(res.stdout, flush=True)
+        kv = dict(l.split() for l in res.stdout.splitlines() if len(l.split()) == 2 and "_" in l.split()[0])
+        rows = [["classifier accuracy on the 10,000 test pictures", "%.2f%%" % (100 * float(kv["test_accuracy"]))],
+                ["classifier accuracy on %s samples (%d per class, guidance %g)" % (kv["samples"], self.a.per_class,
+                                                                                 self.a.guidance),
+                 "%.2f%%" % (100 * float(kv["sample_accuracy"]))],
+                ["Frechet distance, samples vs test set", "%.3f" % float(kv["fd_samples"])],
+                ["Frechet distance, %s training pictures vs test set (floor)" % kv["samples"],
+                 "%.3f" % float(kv["fd_floor"])]]
+        self.table("Generation", ["measure", "value"], rows)
+
+    def work(self, name):
+        return os.path.join(self.a.work, name)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--drift", required=True)
+    p.add_argument("--eval-bin", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--per-class", type=int, default=100)
+    p.add_argument("--guidance", type=float, default=2.0)
+    p.add_argument("--classifier", default=None, help="a trained classifier file (default: train one)")
+    p.add_argument("--classifier-train", type=int, default=0, help="training pictures (0 = all 60,000)")
+    p.add_argument("--classifier-epochs", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--work", default="/tmp/drift-eval-images")
+    p.add_argument("--tasks", default="denoise,inpaint,upscale,generation")
+    a = p.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    e = Eval(a)
+    for task in a.tasks.split(","):
+        getattr(e, task)()
+    with open(os.path.join(a.work, "results.md"), "w") as f:
+        f.write("\n".join(e.md) + "\n")
+
+
+if __name__ == "__main__":
+    main()
