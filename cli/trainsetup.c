@@ -265,12 +265,14 @@ static drift_status setup_pictures(recipe *r, train_setup *ts, drift_unet_config
     return DRIFT_OK;
 }
 
+#define DATA_KINDS "fashion-mnist, images:FOLDER, sounds:MANIFEST, denoise:FOLDER"
+
 drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
 {
     memset(ts, 0, sizeof *ts);
     const char *data = recipe_str(r, "data", NULL);
     if (!data)
-        return drift_fail(DRIFT_ERR_ARG, "the recipe names no data (data = fashion-mnist, ...)");
+        return drift_fail(DRIFT_ERR_ARG, "the recipe names no data (data = one of %s)", DATA_KINDS);
     drift_unet_config u;
     drift_model_config c;
     read_training(r, &ts->opts);
@@ -286,7 +288,7 @@ drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
     } else if (strncmp(data, "images:", 7) == 0) {
         s = setup_pictures(r, ts, &u, &c, data + 7);
     } else {
-        s = drift_fail(DRIFT_ERR_ARG, "unknown data '%s' (known: fashion-mnist)", data);
+        s = drift_fail(DRIFT_ERR_ARG, "unknown data '%s' (known: %s)", data, DATA_KINDS);
     }
     if (s == DRIFT_OK)
         s = read_diffusion(r, &c);
