@@ -1,0 +1,139 @@
+#!/bin/sh
+# run_ardour_test.sh BUILD_DIR TEST_PLUGIN: the drift instrument inside Ardour,
+# headless. Debian's Ardour 7 (ardour7-lua, dummy audio backend, no sound
+# hardware) puts drift.lv2's instrument on a MIDI track, loads a drift preset
+# with a tiny model (made by `TEST_PLUGIN --make-model`), saves the session,
+# reloads it with a four-note MIDI region on the track and exports the master
+# bus twice with Ardour's exporter (tests/ardour/*.lua). Checks:
+#  1. Ardour loads the instrument and the preset's model (status 2);
+#  2. the reloaded session has the region with its four notes;
+#  3. the export is a 2-channel 48 kHz float WAV of 3.5 s;
+#  4. it is not silent (peak > 1e-3), and sound starts with the notes: no
+#     sound before the first note (peak < 1e-3 in 0-0.45 s), sound in each
+#     note's first quarter second (peak > 1e-2), none after the last note has
+#     been released (3.0-3.5 s);
+#  5. the two exports are sample-identical (offline renders repeat exactly).
+# Fails, never skips, when ardour7-lua is missing.
+# Environment: DRIFT_ARDOUR_PRESET=URI uses another preset (e.g.
+# urn:drift:preset:drums, drift's drum model) instead of the test model;
+# DRIFT_ARDOUR_KEEP=FILE.wav keeps a copy of the first export.
+set -u
+build=$(cd "$1" && pwd)
+maker=$2
+here=$(cd "$(dirname "$0")" && pwd)
+uri=https://drift.invalid/plugins/drift
+preset=${DRIFT_ARDOUR_PRESET:-urn:drift:presets:test}
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+finish() {
+    echo "ardour: $passed passed, $failed failed"
+    [ $failed -eq 0 ]
+    exit $?
+}
+
+if ! command -v ardour7-lua >/dev/null 2>&1; then
+    bad "ardour7-lua not found: install Debian's ardour (scripts/install-deps.sh does)"
+    finish
+fi
+
+tmp=$(mktemp -d /tmp/drift_ardour_XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+# Ardour's settings, caches and export presets live in the temporary folder.
+export XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
+mkdir -p "$XDG_CONFIG_HOME/ardour7/export"
+cp "$here/drift-float.format" "$here/drift-float.preset" "$XDG_CONFIG_HOME/ardour7/export/"
+
+# Sanitizer builds: Ardour needs the sanitizer runtimes loaded first.
+if nm -D "$build/plugin/drift.lv2/drift.so" | grep -q "U __asan_init"; then
+    export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+    export ASAN_OPTIONS=detect_leaks=0
+fi
+
+# The test preset: a tiny model in a bundle of its own.
+pb=$tmp/lv2/drift-test.lv2
+mkdir -p "$pb"
+"$maker" --make-model "$pb/test.safetensors" || bad "making the test model"
+cat > "$pb/manifest.ttl" <<TTL
+@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<urn:drift:presets:test> a pset:Preset ;
+	lv2:appliesTo <$uri#instrument> ;
+	rdfs:seeAlso <test.ttl> .
+TTL
+cat > "$pb/test.ttl" <<TTL
+@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+<urn:drift:presets:test> a pset:Preset ;
+	lv2:appliesTo <$uri#instrument> ;
+	rdfs:label "drift test" ;
+	lv2:port [ lv2:symbol "seed" ; pset:value 77.0 ] , [ lv2:symbol "steps" ; pset:value 4.0 ] ;
+	state:state [ <$uri#model> <test.safetensors> ] .
+TTL
+export LV2_PATH="$build/lv2:$tmp/lv2:/usr/lib/lv2"
+
+# 1. session with the instrument and the preset
+session=$tmp/drift_test
+timeout 120 ardour7-lua "$here/drift_session.lua" "$session" drift_test "$uri#instrument" "$preset" \
+    >"$tmp/session.log" 2>&1
+rc=$?
+grep -E "^(instrument|preset|model|session)" "$tmp/session.log"
+if [ $rc -eq 0 ] && grep -q "model status:.*2" "$tmp/session.log"; then
+    ok "Ardour loads the instrument on a MIDI track and the preset's model"
+else
+    bad "Ardour session setup (exit $rc)"; tail -n 30 "$tmp/session.log"; finish
+fi
+
+# 2. region, reload, export
+out=$tmp/out
+mkdir -p "$out"
+timeout 150 ardour7-lua "$here/drift_render.lua" "$session" drift_test "$out" >"$tmp/render.log" 2>&1
+rc=$?
+grep -E "^(region|exported)" "$tmp/render.log"
+if grep -q "region .* 4 notes" "$tmp/render.log"; then ok "Ardour plays a region with 4 notes on the drift track"
+else bad "the region is not in the reloaded session"; fi
+take1=$out/take1.wav
+take2=$out/take2.wav
+if [ $rc -ne 0 ] || [ ! -s "$take1" ] || [ ! -s "$take2" ]; then
+    bad "Ardour's export (exit $rc)"; tail -n 30 "$tmp/render.log"; finish
+fi
+[ -n "${DRIFT_ARDOUR_KEEP:-}" ] && cp "$take1" "$DRIFT_ARDOUR_KEEP"
+
+# 3. format
+fmt="$(soxi -c "$take1") $(soxi -r "$take1") $(soxi -s "$take1") $(soxi -e "$take1")" 2>/dev/null
+echo "export: channels, rate, frames, encoding: $fmt"
+if [ "$fmt" = "2 48000 168000 Floating Point PCM" ]; then ok "a 2-channel 48 kHz float WAV of 3.5 s"
+else bad "unexpected export format: $fmt"; fi
+
+# 4. levels: peak of |x| over a span (seconds)
+peak() {
+    sox -V1 "$take1" -n trim "$1" "$2" stat 2>&1 |
+        awk '/^Maximum amplitude/ {hi = $3} /^Minimum amplitude/ {lo = -$3}
+             END {print (hi > lo ? hi : lo)}'
+}
+above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+all=$(peak 0 3.5)
+before=$(peak 0 0.45)
+after=$(peak 3.0 0.5)
+echo "peaks: whole $all, before the first note $before, after the last release $after"
+if above "$all" 0.001; then ok "the export is not silent (peak $all)"; else bad "silent export (peak $all)"; fi
+if above 0.001 "$before"; then ok "silent before the first note"; else bad "sound before the first note ($before)"; fi
+if above 0.001 "$after"; then ok "silent after the last note's release"; else bad "sound after the last release ($after)"; fi
+for start in 0.5 1.0 1.5 2.0; do
+    p=$(peak $start 0.25)
+    echo "note at ${start} s: peak $p"
+    if above "$p" 0.01; then ok "the note at $start s sounds"; else bad "the note at $start s is silent ($p)"; fi
+done
+
+# 5. determinism
+# (the samples: the files' headers differ, libsndfile's PEAK chunk has a time)
+sox "$take1" -t f32 "$tmp/take1.f32" 2>/dev/null
+sox "$take2" -t f32 "$tmp/take2.f32" 2>/dev/null
+if [ -s "$tmp/take1.f32" ] && cmp -s "$tmp/take1.f32" "$tmp/take2.f32"; then
+    ok "two exports have identical samples"
+else bad "two exports of the same session differ"; fi
+finish
