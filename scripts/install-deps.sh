@@ -10,7 +10,7 @@ libopenblas-dev libfftw3-dev libsndfile1-dev libsoxr-dev portaudio19-dev
 lv2-dev liblilv-dev lilv-utils sordi jalv lv2file jackd2
 libpng-dev zlib1g-dev libjpeg-dev libcjson-dev
 libfluidsynth-dev fluidsynth fluid-soundfont-gm dataset-fashion-mnist mate-backgrounds
-sox espeak-ng festival festvox-kallpc16k
+sox espeak-ng festival festvox-kallpc16k ardour
 libopenmpi-dev openmpi-bin"
 PEERS="python3-torch python3-torchaudio python3-scipy python3-numpy python3-skimage
 python3-opencv imagemagick"
