@@ -177,7 +177,7 @@ static int run_generation(const char *model, const char *classifier, int per, do
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "classifier") && argc <= 5)
-        return train_classifier(argv[2], argc > 3 ? atoi(argv[3]) : 0, argc > 4 ? atoi(argv[4]) : 2);
+        return train_classifier(argv[2], argc > 3 ? atoi(argv[3]) : 0, argc > 4 ? atoi(argv[4]) : 3);
     if (argc >= 4 && !strcmp(argv[1], "generation") && argc <= 7) {
         int per = argc > 4 ? atoi(argv[4]) : 100, steps = argc > 6 ? atoi(argv[6]) : 0;
         double guidance = argc > 5 ? atof(argv[5]) : 2.0;
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
             return fprintf(stderr, "eval_images: PER_CLASS >= 2, GUIDANCE >= 1, STEPS >= 0 (0 = default)\n"), 2;
         return run_generation(argv[2], argv[3], per, guidance, steps);
     }
-    fprintf(stderr, "usage: eval_images classifier OUT [TRAIN_LIMIT (0 = all)] [EPOCHS (2)]\n"
+    fprintf(stderr, "usage: eval_images classifier OUT [TRAIN_LIMIT (0 = all)] [EPOCHS (3)]\n"
                     "       eval_images generation MODEL CLASSIFIER [PER_CLASS (100)] [GUIDANCE (2)] [STEPS]\n");
     return 2;
 }

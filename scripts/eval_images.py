@@ -136,7 +136,7 @@ class Eval:
             write_set(src, noisy)
             secs = self.drift("denoise", src, dst, "--sigma", str(sigma))
             out = {"drift (DDRM)": read_set(dst, self.a.n)}
-            h = self.best([0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2], lambda y, c: nlm(y, c, sigma), self.tune, tnoisy)
+            h = self.best([0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2], lambda y, c: nlm(y, c, sigma), self.tune, tnoisy)
             w = self.best([0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24, 0.32], lambda y, c: denoise_tv_chambolle(y, weight=c),
                           self.tune, tnoisy)
             out["non-local means (h = %.1f sigma)" % h] = np.array([nlm(y, h, sigma) for y in noisy])
@@ -240,7 +240,7 @@ def main():
     p.add_argument("--guidance", type=float, default=2.0)
     p.add_argument("--classifier", default=None, help="a trained classifier file (default: train one)")
     p.add_argument("--classifier-train", type=int, default=0, help="training pictures (0 = all 60,000)")
-    p.add_argument("--classifier-epochs", type=int, default=2)
+    p.add_argument("--classifier-epochs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--work", default="/tmp/drift-eval-images")
     p.add_argument("--tasks", default="denoise,inpaint,upscale,generation")
