@@ -45,10 +45,11 @@ export XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
 mkdir -p "$XDG_CONFIG_HOME/ardour7/export"
 cp "$here/drift-float.format" "$here/drift-float.preset" "$XDG_CONFIG_HOME/ardour7/export/"
 
-# Sanitizer builds: Ardour needs the sanitizer runtimes loaded first.
+# A sanitized drift.so would need libasan preloaded into Ardour, and
+# Ardour 7.3 hangs at start-up then (tests/ardour.cmake).
 if nm -D "$build/plugin/drift.lv2/drift.so" | grep -q "U __asan_init"; then
-    export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
-    export ASAN_OPTIONS=detect_leaks=0
+    bad "drift.so is a sanitizer build: Ardour cannot load it"
+    finish
 fi
 
 # The test preset: a tiny model in a bundle of its own.
@@ -93,7 +94,7 @@ out=$tmp/out
 mkdir -p "$out"
 timeout 150 ardour7-lua "$here/drift_render.lua" "$session" drift_test "$out" >"$tmp/render.log" 2>&1
 rc=$?
-grep -E "^(region|exported)" "$tmp/render.log"
+grep -E "^(region|sounds|exported)" "$tmp/render.log"
 if grep -q "region .* 4 notes" "$tmp/render.log"; then ok "Ardour plays a region with 4 notes on the drift track"
 else bad "the region is not in the reloaded session"; fi
 take1=$out/take1.wav
