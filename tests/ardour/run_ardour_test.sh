@@ -16,7 +16,7 @@
 # Fails, never skips, when ardour7-lua is missing.
 # Environment: DRIFT_ARDOUR_PRESET=URI uses another preset (e.g.
 # urn:drift:preset:drums, drift's drum model) instead of the test model;
-# DRIFT_ARDOUR_KEEP=FILE.wav keeps a copy of the first export.
+# DRIFT_ARDOUR_KEEP=DIR keeps copies of both exports (take1.wav, take2.wav).
 set -u
 build=$(cd "$1" && pwd)
 maker=$2
@@ -102,7 +102,7 @@ take2=$out/take2.wav
 if [ $rc -ne 0 ] || [ ! -s "$take1" ] || [ ! -s "$take2" ]; then
     bad "Ardour's export (exit $rc)"; tail -n 30 "$tmp/render.log"; finish
 fi
-[ -n "${DRIFT_ARDOUR_KEEP:-}" ] && cp "$take1" "$DRIFT_ARDOUR_KEEP"
+[ -n "${DRIFT_ARDOUR_KEEP:-}" ] && cp "$take1" "$take2" "$DRIFT_ARDOUR_KEEP"/
 
 # 3. format
 fmt="$(soxi -c "$take1") $(soxi -r "$take1") $(soxi -s "$take1") $(soxi -e "$take1")" 2>/dev/null
