@@ -1,7 +1,9 @@
 #!/bin/sh
 # Quality of the sound presets (see docs/SOUND.md): builds eval_sound, then
-# for each preset trains the evaluation classifier on the real training
-# clips and scores generated clips (recognition and Frechet distance).
+# for each preset trains the evaluation classifier (audio/classify.h, a
+# small CNN over log-mels) on the real training clips, reports its
+# held-out accuracy and scores generated clips (recognition and Frechet
+# distance). CLIPS_PER_CLASS 0 scores only the classifier on real clips.
 # Usage: scripts/eval_sound.sh [DATA_DIR (default data/sounds)] [CLIPS_PER_CLASS (default 10)]
 set -eu
 cd "$(dirname "$0")/.."
