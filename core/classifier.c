@@ -179,6 +179,11 @@ const drift_classifier_config *drift_classifier_get_config(const drift_classifie
     return &c->cfg;
 }
 
+drift_params *drift_classifier_params(drift_classifier *c)
+{
+    return c->params;
+}
+
 const char *drift_classifier_class_name(const drift_classifier *c, int k)
 {
     return c->cfg.class_names && k >= 0 && k < c->cfg.n_classes ? c->cfg.class_names[k] : NULL;

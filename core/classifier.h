@@ -48,6 +48,10 @@ drift_status drift_classifier_create(const drift_classifier_config *cfg, uint64_
 void drift_classifier_free(drift_classifier *c);
 
 const drift_classifier_config *drift_classifier_get_config(const drift_classifier *c);
+/* The parameters (names as in PyTorch's state_dict of the same network:
+ * stem.conv.weight, down1.0.norm.bias, ..., head.weight). */
+struct drift_params *drift_classifier_params(drift_classifier *c);
+
 /* Width E of the embedding. */
 int drift_classifier_embed_dim(const drift_classifier *c);
 /* Name of class k, or NULL. */

@@ -1,7 +1,7 @@
 /* test_classifier.c: the classifier's pieces and the classifier itself:
  * global average pooling and cross-entropy (finite differences and PyTorch
  * golden data), the Jacobi eigen-solver and the Frechet distance (against
- * scipy.linalg.sqrtm), the CNN learning small separable problems in 1-D
+ * scipy.linalg.sqrtm), the whole CNN against PyTorch, the CNN learning small separable problems in 1-D
  * and 2-D, its model files, bad input, and the Fashion-MNIST classifier
  * reaching a stated accuracy on a subset. */
 #include "classifier.h"
@@ -210,6 +210,55 @@ static void test_frechet_golden(void)
 
 /* ---- the CNN ------------------------------------------------------------ */
 
+/* The whole network against PyTorch with the same weights: logits and
+ * pooled embedding, 1-D and 2-D, odd sizes. */
+static void golden_classifier(const golden_file *gf, const char *tag, int dims, int cin)
+{
+    drift_classifier_config cfg = drift_classifier_config_default(dims, cin, 5);
+    cfg.base_channels = 8, cfg.groups = 4;
+    drift_classifier *c;
+    CHECK(drift_classifier_create(&cfg, 0, &c) == DRIFT_OK, "%s: %s", tag, drift_last_error());
+    drift_params *p = drift_classifier_params(c);
+    char name[96];
+    for (size_t i = 0; i < drift_params_count(p); i++) {
+        drift_tensor *t = drift_params_get(p, i);
+        snprintf(name, sizeof name, "%s.%s", tag, t->name);
+        const golden_tensor *g = golden_get(gf, name);
+        CHECK(g && g->n == t->numel, "%s: parameter %s in the golden file", tag, t->name);
+        if (g && g->n == t->numel)
+            memcpy(t->data, g->data, t->numel * sizeof *t->data);
+    }
+    snprintf(name, sizeof name, "%s.x", tag);
+    const golden_tensor *x = golden_get(gf, name);
+    snprintf(name, sizeof name, "%s.logits", tag);
+    const golden_tensor *want_l = golden_get(gf, name);
+    snprintf(name, sizeof name, "%s.emb", tag);
+    const golden_tensor *want_e = golden_get(gf, name);
+    if (!x || !want_l || !want_e) {
+        drift_classifier_free(c);
+        return;
+    }
+    int spatial[2] = {x->dims[2], dims == 2 ? x->dims[3] : 1}, n = x->dims[0];
+    float logits[2 * 5], emb[2 * 32];
+    CHECK(drift_classifier_embed_dim(c) == 32 && want_e->n == 2 * 32 && want_l->n == 2 * 5 && n == 2,
+          "%s: sizes", tag);
+    CHECK(drift_classifier_run(c, x->data, n, spatial, logits, emb, NULL) == DRIFT_OK, "%s: %s", tag,
+          drift_last_error());
+    double el = rel_error(logits, want_l->data, 10, 1e-6), ee = rel_error(emb, want_e->data, 64, 1e-6);
+    CHECK(el <= 1e-4 && ee <= 1e-4, "%s: logits differ from torch by %g, embedding by %g", tag, el, ee);
+    drift_classifier_free(c);
+}
+
+static void test_classifier_golden(void)
+{
+    golden_file gf;
+    if (!golden_load(&gf, test_path("golden/ops_cls.bin")))
+        return;
+    golden_classifier(&gf, "cls1", 1, 3);
+    golden_classifier(&gf, "cls2", 2, 2);
+    golden_free(&gf);
+}
+
 /* 1-D: class 0 a slow sine, class 1 a fast one, random phase and noise;
  * 2-D: class 0 horizontal stripes, class 1 vertical, class 2 checkers. */
 static void make_problem(int dims, int n, int side, float *x, int *labels, uint64_t seed)
@@ -344,6 +393,7 @@ int main(void)
     test_ops_errors();
     test_eigen();
     test_frechet_golden();
+    test_classifier_golden();
     test_learns();
     test_files(dir);
     test_fashion_subset();

@@ -72,4 +72,48 @@ for tag, na, nb, dim in (("fd8", 300, 250, 8), ("fd24", 60, 40, 24)):
     out[tag + ".d"] = np.array([frechet(a, b)])
     out[tag + ".self"] = np.array([frechet(a, a)])
 
+
+
+class Block(torch.nn.Module):
+    def __init__(self, dims, cin, cout, stride, groups):
+        super().__init__()
+        conv = torch.nn.Conv1d if dims == 1 else torch.nn.Conv2d
+        self.conv = conv(cin, cout, 3, stride=stride, padding=1)
+        self.norm = torch.nn.GroupNorm(groups, cout, eps=1e-5)
+        with torch.no_grad():  # away from the defaults, so a swapped scale and shift would show
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        return torch.nn.functional.silu(self.norm(self.conv(x)))
+
+
+def classifier(dims, cin, k, base, levels, groups):
+    """The network of core/classifier.h, with its parameter names."""
+    blocks = [("stem", Block(dims, cin, base, 1, groups))]
+    c = base
+    for lv in range(1, levels + 1):
+        blocks.append(("down%d.0" % lv, Block(dims, c, 2 * c, 2, groups)))
+        blocks.append(("down%d.1" % lv, Block(dims, 2 * c, 2 * c, 1, groups)))
+        c *= 2
+    return blocks, torch.nn.Linear(c, k)
+
+
+# The whole classifier, 1-D and 2-D, odd sizes (stride-2 rounding): the
+# parameters, an input already normalised, the logits and the embedding.
+for tag, dims, cin, shape in (("cls1", 1, 3, (2, 3, 13)), ("cls2", 2, 2, (2, 2, 9, 7))):
+    blocks, head = classifier(dims, cin, 5, 8, 2, 4)
+    h = torch.randn(*shape)
+    out[tag + ".x"] = h
+    with torch.no_grad():
+        for name, b in blocks:
+            h = b(h)
+            for pname, p in b.named_parameters():
+                out["%s.%s.%s" % (tag, name, pname)] = p
+        emb = h.flatten(2).mean(dim=2)
+        out[tag + ".emb"] = emb
+        out[tag + ".logits"] = head(emb)
+        out[tag + ".head.weight"] = head.weight
+        out[tag + ".head.bias"] = head.bias
+
 golden.write(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops_cls.bin"), out)
