@@ -6,7 +6,8 @@
 # reloads it with a four-note MIDI region on the track and exports the master
 # bus twice with Ardour's exporter (tests/ardour/*.lua). Checks:
 #  1. Ardour loads the instrument and the preset's model (status 2);
-#  2. the reloaded session has the region with its four notes;
+#  2. the reloaded session has the region with its four notes (the export
+#     waits until the instrument reports a sound ready: see docs/ARDOUR.md);
 #  3. the export is a 2-channel 48 kHz float WAV of 3.5 s;
 #  4. it is not silent (peak > 1e-3), and sound starts with the notes: no
 #     sound before the first note (peak < 1e-3 in 0-0.45 s), sound in each
