@@ -362,21 +362,22 @@ static void test_files(const char *dir)
 static void test_fashion_subset(void)
 {
     drift_image_set train, test;
-    int n_train = light() ? 500 : 1000;
+    int n_train = light() ? 300 : 1000, n_test = light() ? 500 : 1000;
     if (drift_image_set_fashion_mnist(NULL, true, 32, n_train, &train) != DRIFT_OK) {
         CHECK(false, "Fashion-MNIST (dataset-fashion-mnist) is needed: %s", drift_last_error());
         return;
     }
-    CHECK(drift_image_set_fashion_mnist(NULL, false, 32, 1000, &test) == DRIFT_OK, "test split");
+    CHECK(drift_image_set_fashion_mnist(NULL, false, 32, n_test, &test) == DRIFT_OK, "test split");
     drift_classifier_train_options o;
     drift_classifier_train_defaults(&o);
-    o.epochs = 4, o.batch = 32, o.lr = 3e-3, o.flip_last = true;
+    o.epochs = 4, o.batch = light() ? 16 : 32, o.lr = 3e-3, o.flip_last = true;
     drift_classifier *c;
     double acc = 0;
     CHECK(drift_image_classifier_train(&train, &o, &c) == DRIFT_OK, "train: %s", drift_last_error());
     CHECK(drift_image_classifier_accuracy(c, &test, NULL, &acc) == DRIFT_OK, "%s", drift_last_error());
-    double floor = light() ? 0.45 : 0.6; /* chance: 0.1 */
-    printf("Fashion-MNIST: %d training pictures x 4 epochs -> %.1f%% on 1000 test pictures\n", n_train, 100 * acc);
+    double floor = light() ? 0.35 : 0.6; /* chance: 0.1 */
+    printf("Fashion-MNIST: %d training pictures x 4 epochs -> %.1f%% on %d test pictures\n", n_train, 100 * acc,
+           n_test);
     CHECK(acc >= floor, "test accuracy %.3f below %.2f", acc, floor);
     drift_classifier_free(c);
     drift_image_set_free(&train);
