@@ -31,6 +31,10 @@
 #include "train.h"
 #include "elbo.h"
 #include "inverse.h"
+#include "op_pool.h"
+#include "op_xent.h"
+#include "frechet.h"
+#include "classifier.h"
 
 #define DRIFT_VERSION "0.1.0"
 
