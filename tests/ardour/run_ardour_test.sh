@@ -4,7 +4,8 @@
 # hardware) puts drift.lv2's instrument on a MIDI track, loads a drift preset
 # with a tiny model (made by `TEST_PLUGIN --make-model`), saves the session,
 # reloads it with a four-note MIDI region on the track and exports the master
-# bus twice with Ardour's exporter (tests/ardour/*.lua). Checks:
+# bus with Ardour's exporter, twice from two copies (tests/ardour/*.lua).
+# Checks:
 #  1. Ardour loads the instrument and the preset's model (status 2);
 #  2. the reloaded session has the region with its four notes (the export
 #     waits until the instrument reports a sound ready: see docs/ARDOUR.md);
@@ -13,7 +14,8 @@
 #     sound before the first note (peak < 1e-3 in 0-0.45 s), sound in each
 #     note's first quarter second (peak > 1e-2), none after the last note has
 #     been released (3.0-3.5 s);
-#  5. the two exports are sample-identical (offline renders repeat exactly).
+#  5. two exports, each from a fresh load of the saved session, are
+#     sample-identical (offline renders repeat exactly).
 # Fails, never skips, when ardour7-lua is missing.
 # Environment: DRIFT_ARDOUR_PRESET=URI uses another preset (e.g.
 # urn:drift:preset:drums, drift's drum model) instead of the test model;
@@ -79,7 +81,8 @@ TTL
 export LV2_PATH="$build/lv2:$tmp/lv2:/usr/lib/lv2"
 
 # 1. session with the instrument and the preset
-session=$tmp/drift_test
+session=$tmp/s1/drift_test
+mkdir -p "$tmp/s1"
 timeout 120 ardour7-lua "$here/drift_session.lua" "$session" drift_test "$uri#instrument" "$preset" \
     >"$tmp/session.log" 2>&1
 rc=$?
@@ -90,19 +93,32 @@ else
     bad "Ardour session setup (exit $rc)"; tail -n 30 "$tmp/session.log"; finish
 fi
 
-# 2. region, reload, export
+# 2. region, reload, export: twice, each from its own copy of the saved
+# session in its own ardour7-lua process. Ardour 7.3's luasession sometimes
+# aborts with a corrupted heap while tearing down after an export, with or
+# without drift (docs/ARDOUR.md): an abort after "exported:" is reported,
+# and the WAV is judged by the checks below; an abort before it fails.
+# (at the same depth: the session links the model by a relative path)
+mkdir -p "$tmp/s2"
+cp -a "$session" "$tmp/s2/"
 out=$tmp/out
 mkdir -p "$out"
-timeout 150 ardour7-lua "$here/drift_render.lua" "$session" drift_test "$out" >"$tmp/render.log" 2>&1
-rc=$?
-grep -E "^(region|sounds|exported)" "$tmp/render.log"
-if grep -q "region .* 4 notes" "$tmp/render.log"; then ok "Ardour plays a region with 4 notes on the drift track"
-else bad "the region is not in the reloaded session"; fi
+render() { # session_dir take
+    timeout 150 ardour7-lua "$here/drift_render.lua" "$1" drift_test "$out/$2.wav" >"$tmp/$2.log" 2>&1
+    rc=$?
+    grep -E "^(region|sounds|exported)" "$tmp/$2.log"
+    if grep -q "region .* 4 notes" "$tmp/$2.log"; then ok "$2: Ardour plays a region with 4 notes on the drift track"
+    else bad "$2: the region is not in the reloaded session"; fi
+    if [ $rc -ne 0 ] && grep -q "^exported:" "$tmp/$2.log" && [ -s "$out/$2.wav" ]; then
+        echo "note: ardour7-lua exited with $rc after the export: $(grep -E 'corruption|invalid pointer|malloc|Segmentation' "$tmp/$2.log" | head -1)"
+    elif [ $rc -ne 0 ] || [ ! -s "$out/$2.wav" ]; then
+        bad "$2: Ardour's export (exit $rc)"; tail -n 30 "$tmp/$2.log"; finish
+    fi
+}
+render "$session" take1
+render "$tmp/s2/drift_test" take2
 take1=$out/take1.wav
 take2=$out/take2.wav
-if [ $rc -ne 0 ] || [ ! -s "$take1" ] || [ ! -s "$take2" ]; then
-    bad "Ardour's export (exit $rc)"; tail -n 30 "$tmp/render.log"; finish
-fi
 [ -n "${DRIFT_ARDOUR_KEEP:-}" ] && cp "$take1" "$take2" "$DRIFT_ARDOUR_KEEP"/
 
 # 3. format
