@@ -206,17 +206,6 @@ static void test_spectral_improves(void)
     free(out);
 }
 
-static char tmpdir[256];
-
-static const char *tmp(const char *name)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-    return buf[i];
-}
-
 /* A stereo 22.05 kHz file longer than two chunks, left channel noisy
  * bursts, right channel silent; spectral denoising keeps its shape, gains
  * SI-SDR on the left and leaves the right silent. A truncated copy fails
@@ -235,15 +224,15 @@ static void test_file_chunks(void)
     drift_mix_at_snr(clean, noise, n, 5, noisy);
     for (size_t i = 0; i < n; i++)
         a.data[2 * i] = noisy[i];
-    CHECK(drift_audio_write(tmp("in.wav"), &a, DRIFT_AUDIO_WAV_FLOAT) == DRIFT_OK, "write: %s", drift_last_error());
+    CHECK(drift_audio_write(test_tmp("in.wav"), &a, DRIFT_AUDIO_WAV_FLOAT) == DRIFT_OK, "write: %s", drift_last_error());
     drift_denoise_options o;
     drift_denoise_options_default(&o);
     o.method = DRIFT_DENOISE_SPECTRAL;
     drift_audio_denoiser *d;
     CHECK(drift_audio_denoiser_create(NULL, &o, &d) == DRIFT_OK, "create: %s", drift_last_error());
-    CHECK(drift_audio_denoise_file(d, tmp("in.wav"), tmp("out.wav")) == DRIFT_OK, "file: %s", drift_last_error());
+    CHECK(drift_audio_denoise_file(d, test_tmp("in.wav"), test_tmp("out.wav")) == DRIFT_OK, "file: %s", drift_last_error());
     drift_audio b = {0};
-    CHECK(drift_audio_read(tmp("out.wav"), &b) == DRIFT_OK, "read back: %s", drift_last_error());
+    CHECK(drift_audio_read(test_tmp("out.wav"), &b) == DRIFT_OK, "read back: %s", drift_last_error());
     CHECK(b.frames == n && b.channels == 2 && b.rate == rate, "shape %zu x %d at %d", b.frames, b.channels, b.rate);
     if (b.frames == n) {
         double right = 0;
@@ -259,7 +248,7 @@ static void test_file_chunks(void)
         CHECK(right < 1e-4, "silent channel came out at %g", right);
     }
     /* Truncated: the header promises more than the file holds. */
-    FILE *f = fopen(tmp("in.wav"), "rb"), *g = fopen(tmp("cut.wav"), "wb");
+    FILE *f = fopen(test_tmp("in.wav"), "rb"), *g = fopen(test_tmp("cut.wav"), "wb");
     for (long i = 0; i < 200000 && f && g; i++) {
         int c = fgetc(f);
         if (c == EOF)
@@ -270,10 +259,10 @@ static void test_file_chunks(void)
         fclose(f);
     if (g)
         fclose(g);
-    CHECK(drift_audio_denoise_file(d, tmp("cut.wav"), tmp("cut_out.wav")) != DRIFT_OK &&
+    CHECK(drift_audio_denoise_file(d, test_tmp("cut.wav"), test_tmp("cut_out.wav")) != DRIFT_OK &&
               strstr(drift_last_error(), "cut.wav"), "truncated input: %s", drift_last_error());
-    CHECK(access(tmp("cut_out.wav"), F_OK) != 0, "an output was left for a broken input");
-    CHECK(drift_audio_denoise_file(d, tmp("in.wav"), "/nonexistent-dir/x.wav") != DRIFT_OK, "unwritable output");
+    CHECK(access(test_tmp("cut_out.wav"), F_OK) != 0, "an output was left for a broken input");
+    CHECK(drift_audio_denoise_file(d, test_tmp("in.wav"), "/nonexistent-dir/x.wav") != DRIFT_OK, "unwritable output");
     drift_audio_denoiser_free(d);
     drift_audio_free(&a);
     drift_audio_free(&b);
@@ -350,8 +339,8 @@ static void test_pairs(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/drift_test_denoise_XXXXXX");
-    if (!mkdtemp(tmpdir))
+    snprintf(test_tmpdir, sizeof test_tmpdir, "/tmp/drift_test_denoise_XXXXXX");
+    if (!mkdtemp(test_tmpdir))
         return 1;
     test_noises();
     test_scores();
@@ -361,8 +350,8 @@ int main(void)
     test_params();
     test_pairs();
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_tmpdir);
     if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+        fprintf(stderr, "could not remove %s\n", test_tmpdir);
     return test_finish("test_denoise");
 }

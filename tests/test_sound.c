@@ -16,17 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmpdir[256];
-
-static const char *tmp(const char *name)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-    return buf[i];
-}
-
 static void test_params_json(void)
 {
     drift_sound_params p, q;
@@ -204,23 +193,23 @@ static void test_manifest(void)
     CHECK(drift_sound_manifest_add(&m, &it) == DRIFT_OK, "add");
     it.file = "bad,name.wav";
     CHECK(drift_sound_manifest_add(&m, &it) == DRIFT_ERR_ARG, "comma in a file name refused");
-    CHECK(drift_sound_manifest_write(tmp("m.csv"), &m) == DRIFT_OK, "write: %s", drift_last_error());
+    CHECK(drift_sound_manifest_write(test_tmp("m.csv"), &m) == DRIFT_OK, "write: %s", drift_last_error());
     drift_sound_manifest l;
-    CHECK(drift_sound_manifest_load(tmp("m.csv"), &l) == DRIFT_OK, "load: %s", drift_last_error());
+    CHECK(drift_sound_manifest_load(test_tmp("m.csv"), &l) == DRIFT_OK, "load: %s", drift_last_error());
     CHECK(l.n == 1 && !strcmp(l.items[0].tags[0], "kick") && !strcmp(l.items[0].family, "drum kit") &&
-              l.items[0].velocity == 120 && !strcmp(l.dir, tmpdir),
+              l.items[0].velocity == 120 && !strcmp(l.dir, test_tmpdir),
           "fields kept");
     drift_sound_manifest_free(&l);
     drift_sound_manifest_free(&m);
-    FILE *fp = fopen(tmp("bad.csv"), "w");
+    FILE *fp = fopen(test_tmp("bad.csv"), "w");
     fprintf(fp, "file,tags,family,pitch,velocity,split\nx.wav,kick,,300,1,train\n");
     fclose(fp);
-    CHECK(drift_sound_manifest_load(tmp("bad.csv"), &l) == DRIFT_ERR_FORMAT && strstr(drift_last_error(), ":2:"),
+    CHECK(drift_sound_manifest_load(test_tmp("bad.csv"), &l) == DRIFT_ERR_FORMAT && strstr(drift_last_error(), ":2:"),
           "bad pitch named with its line: %s", drift_last_error());
-    fp = fopen(tmp("bad.csv"), "w");
+    fp = fopen(test_tmp("bad.csv"), "w");
     fprintf(fp, "name,whatever\n");
     fclose(fp);
-    CHECK(drift_sound_manifest_load(tmp("bad.csv"), &l) == DRIFT_ERR_FORMAT, "bad header refused");
+    CHECK(drift_sound_manifest_load(test_tmp("bad.csv"), &l) == DRIFT_ERR_FORMAT, "bad header refused");
     int held = 0;
     for (int i = 0; i < 1000; i++) {
         char name[32];
@@ -242,10 +231,10 @@ static void test_render_and_source(void)
 {
     drift_render_options o = {.small = true};
     int clips = 0;
-    CHECK(drift_sound_render_gm(tmp("gm"), &o, &clips) == DRIFT_OK, "render: %s", drift_last_error());
+    CHECK(drift_sound_render_gm(test_tmp("gm"), &o, &clips) == DRIFT_OK, "render: %s", drift_last_error());
     CHECK(clips == 8, "small data set: %d clips", clips);
     drift_sound_manifest man;
-    if (drift_sound_manifest_load(tmp("gm/notes.csv"), &man) != DRIFT_OK) {
+    if (drift_sound_manifest_load(test_tmp("gm/notes.csv"), &man) != DRIFT_OK) {
         CHECK(0, "load notes.csv: %s", drift_last_error());
         return;
     }
@@ -264,7 +253,7 @@ static void test_render_and_source(void)
     }
     drift_sound_manifest_free(&man);
 
-    drift_sound_source_options so = {.manifest = tmp("gm/drums.csv"), .range_db = 80, .max_tags = 4,
+    drift_sound_source_options so = {.manifest = test_tmp("gm/drums.csv"), .range_db = 80, .max_tags = 4,
                                      .data_std = 1};
     drift_sound_params_default(&so.params);
     drift_sound_source *src;
@@ -385,8 +374,8 @@ static void test_classifier(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/drift_sound_XXXXXX");
-    if (!mkdtemp(tmpdir))
+    snprintf(test_tmpdir, sizeof test_tmpdir, "/tmp/drift_sound_XXXXXX");
+    if (!mkdtemp(test_tmpdir))
         return 1;
     test_params_json();
     test_prompts();
@@ -397,8 +386,8 @@ int main(void)
     test_generate();
     test_classifier();
     char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_tmpdir);
     if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+        fprintf(stderr, "could not remove %s\n", test_tmpdir);
     return test_finish("test_sound");
 }

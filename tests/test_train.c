@@ -15,17 +15,6 @@
 #define LEN 16
 #define CH 2
 
-static char tmpdir[256];
-
-static const char *tmp(const char *name)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-    return buf[i];
-}
-
 /* Two classes of patterns: a sine and a square wave per channel. */
 static void pattern(int cls, float *x)
 {
@@ -129,8 +118,8 @@ static void test_learns_and_samples(void)
     progress_ctx pc = {0};
     o.progress = progress;
     o.progress_user = &pc;
-    o.checkpoint_path = tmp("learn.ckpt");
-    o.model_path = tmp("learn.safetensors");
+    o.checkpoint_path = test_tmp("learn.ckpt");
+    o.model_path = test_tmp("learn.safetensors");
     CHECK(drift_train(m, &src, &o) == DRIFT_OK, "train: %s", drift_last_error());
     printf("loss: first 20 steps %.4f, last 20 steps %.4f\n", pc.first, pc.last);
     CHECK(pc.last < 0.35 * pc.first, "loss falls by 65%%: %.4f -> %.4f", pc.first, pc.last);
@@ -206,26 +195,26 @@ static void run_to_end(const char *ckpt, const char *model, int64_t kill_at)
 
 static void test_resume_after_kill(void)
 {
-    run_to_end(tmp("whole.ckpt"), tmp("whole.safetensors"), 0);
+    run_to_end(test_tmp("whole.ckpt"), test_tmp("whole.safetensors"), 0);
     pid_t pid = fork();
     if (pid == 0) {
-        run_to_end(tmp("killed.ckpt"), tmp("killed.safetensors"), 7); /* dies at step 7 */
+        run_to_end(test_tmp("killed.ckpt"), test_tmp("killed.safetensors"), 7); /* dies at step 7 */
         _exit(0);
     }
     int status = 0;
     waitpid(pid, &status, 0);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the first run was killed");
     drift_safetensors *h;
-    if (drift_safetensors_open(tmp("killed.ckpt"), &h) == DRIFT_OK) {
+    if (drift_safetensors_open(test_tmp("killed.ckpt"), &h) == DRIFT_OK) {
         CHECK(strcmp(drift_safetensors_meta(h, "train.step"), "4") == 0, "checkpoint of step 4 survived");
         drift_safetensors_close(h);
     } else {
         CHECK(0, "no checkpoint after the kill: %s", drift_last_error());
     }
-    run_to_end(tmp("killed.ckpt"), tmp("killed.safetensors"), 0); /* resume */
+    run_to_end(test_tmp("killed.ckpt"), test_tmp("killed.safetensors"), 0); /* resume */
     float *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
-    CHECK(read_all(tmp("whole.ckpt"), &a, &na) && read_all(tmp("killed.ckpt"), &b, &nb), "read checkpoints");
+    CHECK(read_all(test_tmp("whole.ckpt"), &a, &na) && read_all(test_tmp("killed.ckpt"), &b, &nb), "read checkpoints");
     CHECK(na == nb && na > 0 && memcmp(a, b, na * sizeof(float)) == 0,
           "resumed run is bit-identical (%zu vs %zu values)", na, nb);
     free(a);
@@ -240,7 +229,7 @@ static void test_nan_stops(void)
     drift_train_options o;
     options(&o, 10);
     o.checkpoint_every = 2;
-    o.checkpoint_path = tmp("nan.ckpt");
+    o.checkpoint_path = test_tmp("nan.ckpt");
     drift_status s = drift_train(m, &src, &o);
     CHECK(s == DRIFT_ERR_NUMERIC && strstr(drift_last_error(), "step 5"), "NaN stops at step 5: %s",
           drift_last_error());
@@ -256,15 +245,15 @@ static void test_nan_stops(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/drift-test-train-XXXXXX");
-    if (!mkdtemp(tmpdir))
+    snprintf(test_tmpdir, sizeof test_tmpdir, "/tmp/drift-test-train-XXXXXX");
+    if (!mkdtemp(test_tmpdir))
         return 1;
     test_learns_and_samples();
     test_resume_after_kill();
     test_nan_stops();
     char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", test_tmpdir);
     if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+        fprintf(stderr, "could not remove %s\n", test_tmpdir);
     return test_finish("test_train");
 }

@@ -98,6 +98,17 @@ const golden_tensor *golden_get(const golden_file *g, const char *name)
     return NULL;
 }
 
+char test_tmpdir[256];
+
+const char *test_tmp(const char *name)
+{
+    static _Thread_local char buf[4][512];
+    static _Thread_local int i;
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof buf[i], "%s/%s", test_tmpdir, name);
+    return buf[i];
+}
+
 const char *test_path(const char *rel)
 {
     static _Thread_local char buf[4096];

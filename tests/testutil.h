@@ -50,6 +50,11 @@ void golden_free(golden_file *g);
 /* NULL (and a failed check) if missing. */
 const golden_tensor *golden_get(const golden_file *g, const char *name);
 
+/* A test's scratch folder: the test fills test_tmpdir (e.g. with mkdtemp);
+ * test_tmp(name) is "test_tmpdir/name" (four results stay valid at once). */
+extern char test_tmpdir[256];
+const char *test_tmp(const char *name);
+
 /* Path of a file in the source tree's tests/ folder. */
 const char *test_path(const char *rel);
 
