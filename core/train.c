@@ -394,16 +394,12 @@ drift_status drift_train(drift_model *m, const drift_data_source *src, const dri
         s = loader_wait(&ld, tr.step, &b);
         if (s != DRIFT_OK)
             break;
-        /* Copy what the step needs so the loader can fill the next batch. */
-        drift_batch cur = *b;
-        memcpy(sb.class_ids, b->class_ids, (size_t)o->batch * sizeof(int));
-        memcpy(sb.tag_ids, b->tag_ids, (size_t)o->batch * u->max_tags * sizeof(int));
-        cur.class_ids = sb.class_ids;
-        cur.tag_ids = sb.tag_ids;
+        /* The loader fills the other buffer meanwhile: step k's batch stays
+         * untouched until step k + 2 is requested. */
         if (tr.step + 1 < o->steps)
             loader_request(&ld, tr.step + 1);
         double loss = 0, lr = 0;
-        s = train_step(&tr, g, tr.step, &cur, &sb, &loss, &lr);
+        s = train_step(&tr, g, tr.step, b, &sb, &loss, &lr);
         if (s != DRIFT_OK)
             break;
         tr.losses[tr.step++] = (float)loss;
