@@ -93,17 +93,8 @@ static void test_sigma_estimate(void)
 
 static drift_model *small_model(int channels)
 {
-    drift_unet_config u = drift_unet_ref_config(2, channels);
-    u.base_channels = 8;
-    u.n_levels = 2;
-    u.mults[0] = 1;
-    u.mults[1] = 2;
-    u.res_blocks = 1;
-    u.groups = 4;
-    u.attn_levels = 0;
-    u.mid_attention = 0;
-    u.temb_in = 16;
-    u.temb_dim = 32;
+    drift_unet_config u;
+    test_tiny_unet(&u, 2, channels, 8);
     drift_model_config c = drift_model_config_default(&u);
     c.data_mean = 0.5f;
     c.data_std = 0.5f;

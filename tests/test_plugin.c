@@ -69,17 +69,8 @@ static drift_sound_params test_params(void)
 static bool make_model(const char *path, int band)
 {
     drift_sound_params sp = test_params();
-    drift_unet_config u = drift_unet_ref_config(1, sp.n_mels);
-    u.base_channels = 16;
-    u.n_levels = 2;
-    u.mults[0] = 1;
-    u.mults[1] = 2;
-    u.res_blocks = 1;
-    u.groups = 4;
-    u.attn_levels = 0;
-    u.mid_attention = 0;
-    u.temb_in = 16;
-    u.temb_dim = 32;
+    drift_unet_config u;
+    test_tiny_unet(&u, 1, sp.n_mels, 16);
     drift_model_config c = drift_model_config_default(&u);
     c.prediction = DRIFT_PRED_X0;
     c.task_json = drift_sound_params_to_json(&sp);

@@ -44,15 +44,9 @@ static drift_status fill(void *user, int64_t step, drift_rng *rng, drift_batch *
 
 static drift_model *tiny_model(void)
 {
-    drift_unet_config u = drift_unet_ref_config(1, CH);
-    u.base_channels = 16;
-    u.n_levels = 2;
-    u.mults[0] = 1;
-    u.mults[1] = 2;
-    u.res_blocks = 1;
-    u.groups = 4;
-    u.temb_in = 16;
-    u.temb_dim = 32;
+    drift_unet_config u;
+    test_tiny_unet(&u, 1, CH, 16);
+    u.mid_attention = 1;
     drift_model_config c = drift_model_config_default(&u);
     char *names[2] = {"sine", "square"};
     c.n_classes = 2;

@@ -1,5 +1,6 @@
 /* testutil.c: see testutil.h. */
 #include "testutil.h"
+#include "drift.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -96,6 +97,21 @@ const golden_tensor *golden_get(const golden_file *g, const char *name)
             return &g->t[i];
     CHECK(0, "golden tensor '%s' missing", name);
     return NULL;
+}
+
+void test_tiny_unet(drift_unet_config *u, int dims, int channels, int base)
+{
+    *u = drift_unet_ref_config(dims, channels);
+    u->base_channels = base;
+    u->n_levels = 2;
+    u->mults[0] = 1;
+    u->mults[1] = 2;
+    u->res_blocks = 1;
+    u->groups = 4;
+    u->attn_levels = 0;
+    u->mid_attention = 0;
+    u->temb_in = 16;
+    u->temb_dim = 32;
 }
 
 char test_tmpdir[256];

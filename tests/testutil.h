@@ -55,6 +55,12 @@ const golden_tensor *golden_get(const golden_file *g, const char *name);
 extern char test_tmpdir[256];
 const char *test_tmp(const char *name);
 
+/* A small U-Net for tests that train or run a model quickly: two levels
+ * (base, 2 x base channels), one residual block each, group norm of 4, no
+ * attention, time embedding 16 -> 32. */
+struct drift_unet_config;
+void test_tiny_unet(struct drift_unet_config *u, int dims, int channels, int base);
+
 /* Path of a file in the source tree's tests/ folder. */
 const char *test_path(const char *rel);
 
