@@ -14,6 +14,7 @@ set -u
 build=$1
 maker=$2
 bundle=$build/plugin/drift.lv2
+. "$(dirname "$0")/lv2_test_preset.sh"
 uri=https://drift.invalid/plugins/drift
 passed=0
 failed=0
@@ -53,27 +54,7 @@ else bad "exported symbols: $syms"; fi
 
 # 3. jalv with a preset
 pb=$tmp/lv2/drift-test.lv2
-mkdir -p "$pb"
-"$maker" --make-model "$pb/test.safetensors" || bad "making the test model"
-cat > "$pb/manifest.ttl" <<EOF
-@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
-@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<urn:drift:presets:test> a pset:Preset ;
-	lv2:appliesTo <$uri#instrument> ;
-	rdfs:seeAlso <test.ttl> .
-EOF
-cat > "$pb/test.ttl" <<EOF
-@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
-@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
-@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix state: <http://lv2plug.in/ns/ext/state#> .
-<urn:drift:presets:test> a pset:Preset ;
-	lv2:appliesTo <$uri#instrument> ;
-	rdfs:label "drift test" ;
-	lv2:port [ lv2:symbol "seed" ; pset:value 77.0 ] , [ lv2:symbol "steps" ; pset:value 4.0 ] ;
-	state:state [ <$uri#model> <test.safetensors> ] .
-EOF
+make_test_preset "$pb" "$maker" "$uri" || bad "making the test model"
 export LV2_PATH="${LV2_PATH:-$build/lv2}:$tmp/lv2"
 jackd --no-realtime -n "$server" -d dummy -r 48000 -p 256 >"$tmp/jackd.log" 2>&1 &
 jack_pid=$!

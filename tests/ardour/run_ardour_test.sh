@@ -24,6 +24,7 @@ set -u
 build=$(cd "$1" && pwd)
 maker=$2
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lv2_test_preset.sh"
 uri=https://drift.invalid/plugins/drift
 preset=${DRIFT_ARDOUR_PRESET:-urn:drift:presets:test}
 passed=0
@@ -57,27 +58,7 @@ fi
 
 # The test preset: a tiny model in a bundle of its own.
 pb=$tmp/lv2/drift-test.lv2
-mkdir -p "$pb"
-"$maker" --make-model "$pb/test.safetensors" || bad "making the test model"
-cat > "$pb/manifest.ttl" <<TTL
-@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
-@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<urn:drift:presets:test> a pset:Preset ;
-	lv2:appliesTo <$uri#instrument> ;
-	rdfs:seeAlso <test.ttl> .
-TTL
-cat > "$pb/test.ttl" <<TTL
-@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
-@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
-@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix state: <http://lv2plug.in/ns/ext/state#> .
-<urn:drift:presets:test> a pset:Preset ;
-	lv2:appliesTo <$uri#instrument> ;
-	rdfs:label "drift test" ;
-	lv2:port [ lv2:symbol "seed" ; pset:value 77.0 ] , [ lv2:symbol "steps" ; pset:value 4.0 ] ;
-	state:state [ <$uri#model> <test.safetensors> ] .
-TTL
+make_test_preset "$pb" "$maker" "$uri" || bad "making the test model"
 export LV2_PATH="$build/lv2:$tmp/lv2:/usr/lib/lv2"
 
 # 1. session with the instrument and the preset
