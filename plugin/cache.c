@@ -117,13 +117,6 @@ bool drift_cache_ready(const drift_cache *c, int region, int variant)
     return false;
 }
 
-bool drift_cache_pending(const drift_cache *c, int region, int variant)
-{
-    for (int i = 0; i < DRIFT_CACHE_SLOTS; i++)
-        if (c->slot[i].pending && holds(&c->slot[i], c->epoch, region, variant))
-            return true;
-    return false;
-}
 
 /* Is a slot's key one the next notes need? */
 static bool wanted(const drift_cache *c, const drift_cache_slot *sl)
@@ -204,6 +197,14 @@ int drift_cache_reserve(drift_cache *c, int region, int variant)
         sl->pending = true;
     }
     return best;
+}
+
+int drift_cache_slot_for(drift_cache *c, int region, int variant)
+{
+    for (int i = 0; i < DRIFT_CACHE_SLOTS; i++)
+        if (c->slot[i].pending && holds(&c->slot[i], c->epoch, region, variant))
+            return i;
+    return drift_cache_reserve(c, region, variant);
 }
 
 /* Is (region, variant) of the current epoch missing (neither held nor asked for)? */

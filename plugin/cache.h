@@ -85,9 +85,8 @@ int drift_cache_poll(drift_cache *c);
 /* The variant the next note in `region` gets. */
 int drift_cache_variant_for(const drift_cache *c, int region);
 
-/* Is the sound for (current epoch, region, variant) installed? Pending? */
+/* Is the sound for (current epoch, region, variant) installed? */
 bool drift_cache_ready(const drift_cache *c, int region, int variant);
-bool drift_cache_pending(const drift_cache *c, int region, int variant);
 
 /* For a note-on: the exact sound of the note's region and next variant if
  * ready (then the region's variant advances), else the ready sound of the
@@ -100,6 +99,10 @@ void drift_cache_release(drift_cache *c, drift_psound *s);
 /* Reserves a slot for (current epoch, region, variant) and marks it
  * pending; -1 if every slot is pending or holds a wanted sound. */
 int drift_cache_reserve(drift_cache *c, int region, int variant);
+
+/* The slot whose request for (current epoch, region, variant) is with the
+ * worker, else a newly reserved one; -1 if no slot is free. */
+int drift_cache_slot_for(drift_cache *c, int region, int variant);
 
 /* The most wanted missing sound, reserved: returns its slot and key, or
  * -1 when nothing is missing or no slot is free. */

@@ -259,6 +259,27 @@ static void read_settings(instrument *s)
     }
 }
 
+/* Offline (an export, or freewheeling) every note gets exactly its own
+ * sound, so an export is the same whatever the worker was doing: a missing
+ * sound is generated here, blocking, even when the worker already has it
+ * queued. Both deliveries go through the slot's mailbox; whichever comes
+ * second replaces the first (they are equal), and the mailbox exchange
+ * frees the copy that was never installed. */
+static void render_now(instrument *s, int region, int variant)
+{
+    int slot = drift_cache_slot_for(&s->cache, region, variant);
+    if (slot < 0)
+        return;
+    drift_psound *snd = NULL;
+    if (drift_gen_sound(s->model, &s->settings, region, variant, s->cache.epoch, s->rate, &snd) != DRIFT_OK) {
+        lv2_log_error(&s->logger, "drift: generation failed: %s\n", drift_last_error());
+        drift_cache_request_cancel(&s->cache, slot, true);
+        return;
+    }
+    drift_gen_free_sound(atomic_exchange_explicit(&s->cache.slot[slot].incoming, snd, memory_order_acq_rel));
+    drift_cache_poll(&s->cache);
+}
+
 static void note_on(instrument *s, int note, int velocity)
 {
     if (!s->model)
@@ -266,11 +287,8 @@ static void note_on(instrument *s, int note, int velocity)
     bool off = offline(s);
     int region = drift_cache_region_of(&s->cache, note);
     int variant = drift_cache_variant_for(&s->cache, region);
-    if (off && !drift_cache_ready(&s->cache, region, variant) && !drift_cache_pending(&s->cache, region, variant)) {
-        int slot = drift_cache_reserve(&s->cache, region, variant);
-        if (slot >= 0 && post_generate(s, slot, region, variant))
-            drift_cache_poll(&s->cache); /* filled already if the host ran it synchronously */
-    }
+    if (off && !drift_cache_ready(&s->cache, region, variant))
+        render_now(s, region, variant);
     bool exact;
     drift_psound *snd = drift_cache_take(&s->cache, note, !off, &exact);
     if (snd)

@@ -14,9 +14,9 @@
  * Threads: run() only plays cached sounds (cache.h, voices.h) and posts
  * requests; the LV2 worker loads models and generates (gen.h). Offline
  * (no lv2:isLive feature, or freewheel on) a note whose sound is not ready
- * asks the worker at once and takes the result in the same run() if the
- * host ran the work synchronously, which makes renders deterministic;
- * live, it plays the nearest ready sound, or nothing if none is ready. */
+ * generates it in run(), blocking, whatever the worker is doing, which
+ * makes renders deterministic; live, it plays the nearest ready sound, or
+ * nothing if none is ready. */
 #ifndef DRIFT_PLUGIN_INSTRUMENT_H
 #define DRIFT_PLUGIN_INSTRUMENT_H
 

@@ -197,6 +197,7 @@ struct lv2host {
     const LV2_Feature *features[8];
     const LV2_Worker_Interface *worker;
     lv2host_worker_mode mode;
+    double worker_delay; /* seconds before each threaded job */
     LV2_Atom_Forge forge;
     LV2_URID atom_Float, midi_Event, patch_Set, patch_property, patch_value;
 
@@ -263,6 +264,13 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32
     return ok ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
 }
 
+void lv2host_set_worker_delay(lv2host *h, double seconds)
+{
+    pthread_mutex_lock(&h->lock);
+    h->worker_delay = seconds;
+    pthread_mutex_unlock(&h->lock);
+}
+
 static void *worker_thread(void *arg)
 {
     lv2host *h = arg;
@@ -275,7 +283,10 @@ static void *worker_thread(void *arg)
             break;
         queue_pop(&h->jobs, job);
         h->busy = 1;
+        double delay = h->worker_delay;
         pthread_mutex_unlock(&h->lock);
+        if (delay > 0)
+            nanosleep(&(struct timespec){(time_t)delay, (long)((delay - (time_t)delay) * 1e9)}, NULL);
         h->worker->work(lilv_instance_get_handle(h->instance), respond, h, job->size, job->data);
         pthread_mutex_lock(&h->lock);
         h->busy = 0;

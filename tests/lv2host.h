@@ -25,6 +25,9 @@ typedef struct lv2host lv2host;
 lv2host *lv2host_new(const char *uri, double rate, bool live, lv2host_worker_mode mode);
 void lv2host_free(lv2host *h);
 
+/* Threaded worker: wait `seconds` before each job, as a slow model would. */
+void lv2host_set_worker_delay(lv2host *h, double seconds);
+
 /* Control ports by symbol: false if there is no such port. */
 bool lv2host_set_control(lv2host *h, const char *symbol, float value);
 float lv2host_get_control(const lv2host *h, const char *symbol);
