@@ -294,9 +294,7 @@ static drift_status render_part(render_job *job, bool drums)
     plan_clips(drums, job->o->small, clips, n);
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/%s", job->out_dir, sub);
-    drift_status s = DRIFT_OK;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        s = drift_fail(DRIFT_ERR_IO, "cannot create folder '%s': %s", dir, strerror(errno));
+    drift_status s = drift_make_dirs(dir, true);
     drift_sound_manifest man = {0};
     double note_off = drums ? 0.25 : 1.0;
     for (int i = 0; i < n && s == DRIFT_OK; i++) {
@@ -331,8 +329,9 @@ drift_status drift_sound_render_gm(const char *out_dir, const drift_render_optio
     drift_status s = drift_sound_params_check(&p);
     if (s != DRIFT_OK)
         return s;
-    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
-        return drift_fail(DRIFT_ERR_IO, "cannot create folder '%s': %s", out_dir, strerror(errno));
+    s = drift_make_dirs(out_dir, true);
+    if (s != DRIFT_OK)
+        return s;
     render_job job = {.out_dir = out_dir, .o = o, .p = &p};
     job.total = plan_clips(true, o->small, NULL, 0) + plan_clips(false, o->small, NULL, 0);
     s = drift_fluid_open(o->soundfont ? o->soundfont : DRIFT_GM_SOUNDFONT, p.sample_rate, 1.0f, &job.fluid);

@@ -421,8 +421,8 @@ drift_status drift_sound_import(const char *wav_dir, const char *out_dir, const 
     drift_status s = tags_csv ? drift_read_file(tags_csv, (size_t)64 << 20, &csv, &size) : DRIFT_OK;
     if (s == DRIFT_OK)
         s = list_audio(wav_dir, &names, &n);
-    if (s == DRIFT_OK && mkdir(out_dir, 0777) != 0 && errno != EEXIST)
-        s = drift_fail(DRIFT_ERR_IO, "cannot create folder '%s': %s", out_dir, strerror(errno));
+    if (s == DRIFT_OK)
+        s = drift_make_dirs(out_dir, true);
     drift_sound_manifest man = {0};
     if (s == DRIFT_OK)
         s = import_files(wav_dir, out_dir, csv, names, n, &p, &man);

@@ -255,22 +255,6 @@ static int restore_file(drift_model *m, drift_imgtask_options *o, const char *in
     return 0;
 }
 
-/* mkdir -p of the folders of path (not the last component). */
-static int make_parents(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return cli_error("image", "cannot create folder %s: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    return 0;
-}
-
 static int restore_folder(drift_model *m, drift_imgtask_options *o, const char *in, const char *out, bool quiet)
 {
     drift_path_list list;
@@ -286,7 +270,8 @@ static int restore_folder(drift_model *m, drift_imgtask_options *o, const char *
         const char *rel = list.paths[i], *dot = strrchr(rel, '.');
         snprintf(src, sizeof src, "%s/%s", in, rel);
         snprintf(dst, sizeof dst, "%s/%.*s.png", out, (int)(dot - rel), rel);
-        if (make_parents(dst) || restore_file(m, o, src, dst, quiet))
+        if ((drift_make_dirs(dst, false) != DRIFT_OK && cli_fail_status("image", "cannot write")) ||
+            restore_file(m, o, src, dst, quiet))
             failed++;
     }
     size_t count = list.count;
@@ -312,8 +297,8 @@ static int run_restore(image_args *a, drift_model *m)
     drift_image mask = {0};
     int rc = task_options(a, &o, &mask);
     if (!rc && is_dir(a->in)) {
-        if (mkdir(a->out, 0777) != 0 && errno != EEXIST)
-            rc = cli_error("image", "cannot create folder %s: %s", a->out, strerror(errno));
+        if (drift_make_dirs(a->out, true) != DRIFT_OK)
+            rc = cli_fail_status("image", "cannot write");
         else
             rc = restore_folder(m, &o, a->in, a->out, a->quiet);
     } else if (!rc) {

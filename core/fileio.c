@@ -108,3 +108,23 @@ drift_status drift_read_file(const char *path, size_t max_bytes, char **data, si
     *size = got;
     return DRIFT_OK;
 }
+
+drift_status drift_make_dirs(const char *path, bool itself)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return drift_fail(DRIFT_ERR_ARG, "path too long: '%.80s...'", path);
+    size_t n = strlen(buf);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && (buf[i] != '\0' || !itself))
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        struct stat st;
+        if (mkdir(buf, 0777) != 0 && !(errno == EEXIST && stat(buf, &st) == 0 && S_ISDIR(st.st_mode)))
+            return drift_fail(DRIFT_ERR_IO, "cannot create folder '%s': %s", buf,
+                              errno == EEXIST ? "a file of that name exists" : strerror(errno));
+        buf[i] = c;
+    }
+    return DRIFT_OK;
+}

@@ -33,6 +33,10 @@ drift_status drift_atomic_commit(drift_atomic_file *f);
 /* Closes and removes the temporary file; the destination is untouched. */
 void drift_atomic_abort(drift_atomic_file *f);
 
+/* mkdir -p: creates the folders leading to path, and path itself when
+ * `itself`; folders that exist are fine. Fails naming the folder. */
+drift_status drift_make_dirs(const char *path, bool itself);
+
 /* Whole-file read into a malloc'd buffer (NUL-terminated for text use);
  * refuses files over max_bytes with a message. */
 drift_status drift_read_file(const char *path, size_t max_bytes, char **data, size_t *size);

@@ -60,7 +60,7 @@ static void check_wav(const char *path, size_t frames)
 static void write_recipe(void)
 {
     FILE *f = fopen(tmp("tiny.recipe"), "w");
-    fprintf(f, "data = sounds:gm/drums.csv\nconditioning = tags\nframes = 16\ntag_embedding = 8\n"
+    fprintf(f, "data = sounds:sets/gm/drums.csv\nconditioning = tags\nframes = 16\ntag_embedding = 8\n"
                "base_channels = 8\nchannel_mults = 1,2\nres_blocks = 1\ngroups = 4\nattention_levels = 1\n"
                "time_embedding_in = 8\ntime_embedding = 16\nsteps = 3\nbatch = 2\nwarmup = 1\n"
                "checkpoint_every = 0\n");
@@ -69,9 +69,9 @@ static void write_recipe(void)
 
 static void test_dataset_and_train(void)
 {
-    CHECK(run("dataset render gm --small --quiet") == 0, "render: %s", out_text);
-    CHECK(exists(tmp("gm/drums.csv")) && exists(tmp("gm/notes.csv")), "manifests written");
-    CHECK(run("dataset import gm/drums imported --quiet") == 0 && exists(tmp("imported/manifest.csv")),
+    CHECK(run("dataset render sets/gm --small --quiet") == 0, "render into a new nested folder: %s", out_text);
+    CHECK(exists(tmp("sets/gm/drums.csv")) && exists(tmp("sets/gm/notes.csv")), "manifests written");
+    CHECK(run("dataset import sets/gm/drums new/imported --quiet") == 0 && exists(tmp("new/imported/manifest.csv")),
           "import: %s", out_text);
     CHECK(run("dataset render") != 0 && strstr(out_text, "render OUT_DIR"), "missing folder: %s", out_text);
     write_recipe();
