@@ -345,12 +345,15 @@ static void dropout_range(void *p, size_t lo, size_t hi)
 {
     const dropout_job *j = p;
     const dropout_mask *m = j->m;
+    enum { CHUNK = 64 }; /* blocks of four words made at a time */
+    uint32_t w[4 * CHUNK];
     for (size_t i = lo; i < hi;) {
-        uint32_t w[4];
-        size_t block = i / 4, end = 4 * block + 4 < hi ? 4 * block + 4 : hi;
-        drift_philox_block(m->rng.seed, m->rng.stream, m->rng.counter + block, w);
+        size_t block = i / 4, blocks = (hi + 3) / 4 - block;
+        blocks = blocks < CHUNK ? blocks : CHUNK;
+        size_t end = 4 * (block + blocks) < hi ? 4 * (block + blocks) : hi;
+        drift_philox_blocks(m->rng.seed, m->rng.stream, m->rng.counter + block, blocks, w);
         for (; i < end; i++) {
-            float keep = (uint64_t)w[i % 4] >= m->threshold ? m->scale : 0.0f;
+            float keep = (uint64_t)w[i - 4 * block] >= m->threshold ? m->scale : 0.0f;
             float v = j->src[i] * keep;
             j->dst[i] = j->accumulate ? j->dst[i] + v : v;
         }

@@ -27,6 +27,53 @@ void drift_philox_block(uint64_t seed, uint64_t stream, uint64_t counter, uint32
     out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
 }
 
+/* The same rounds on PHILOX_LANES counters side by side, written so the
+ * compiler turns each lane loop into vector multiplies (32 x 32 -> 64 bit)
+ * and xors: same words as drift_philox_block, several times faster. */
+#define PHILOX_LANES 16
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
+#define PHILOX_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PHILOX_CLONES
+#endif
+
+PHILOX_CLONES
+void drift_philox_blocks(uint64_t seed, uint64_t stream, uint64_t counter, size_t n, uint32_t *out)
+{
+    size_t i = 0;
+    for (; i + PHILOX_LANES <= n; i += PHILOX_LANES) {
+        uint32_t c0[PHILOX_LANES], c1[PHILOX_LANES], c2[PHILOX_LANES], c3[PHILOX_LANES];
+        for (int l = 0; l < PHILOX_LANES; l++) {
+            uint64_t ctr = counter + i + (uint64_t)l;
+            c0[l] = (uint32_t)ctr;
+            c1[l] = (uint32_t)(ctr >> 32);
+            c2[l] = (uint32_t)stream;
+            c3[l] = (uint32_t)(stream >> 32);
+        }
+        uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+        for (int round = 0; round < 10; round++) {
+            for (int l = 0; l < PHILOX_LANES; l++) {
+                uint64_t p0 = (uint64_t)PHILOX_M0 * c0[l];
+                uint64_t p1 = (uint64_t)PHILOX_M1 * c2[l];
+                uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0;
+                uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1;
+                c0[l] = n0;
+                c1[l] = (uint32_t)p1;
+                c2[l] = n2;
+                c3[l] = (uint32_t)p0;
+            }
+            k0 += PHILOX_W0;
+            k1 += PHILOX_W1;
+        }
+        for (int l = 0; l < PHILOX_LANES; l++) {
+            uint32_t *o = out + 4 * (i + (size_t)l);
+            o[0] = c0[l], o[1] = c1[l], o[2] = c2[l], o[3] = c3[l];
+        }
+    }
+    for (; i < n; i++)
+        drift_philox_block(seed, stream, counter + i, out + 4 * i);
+}
+
 void drift_rng_init(drift_rng *r, uint64_t seed, uint64_t stream)
 {
     r->seed = seed;
@@ -76,28 +123,35 @@ static void gaussian_block(const uint32_t b[4], float g[4])
     }
 }
 
+/* Blocks are made PHILOX_CHUNK at a time into a buffer on the stack. */
+#define PHILOX_CHUNK 64
+
 void drift_rng_normal(drift_rng *r, float *out, size_t n)
 {
-    uint32_t b[4];
+    uint32_t b[4 * PHILOX_CHUNK];
     float g[4];
     size_t blocks = (n + 3) / 4;
-    for (size_t i = 0; i < blocks; i++) {
-        drift_philox_block(r->seed, r->stream, r->counter + i, b);
-        gaussian_block(b, g);
-        for (size_t k = 0; k < 4 && 4 * i + k < n; k++)
-            out[4 * i + k] = g[k];
+    for (size_t i0 = 0; i0 < blocks; i0 += PHILOX_CHUNK) {
+        size_t m = blocks - i0 < PHILOX_CHUNK ? blocks - i0 : PHILOX_CHUNK;
+        drift_philox_blocks(r->seed, r->stream, r->counter + i0, m, b);
+        for (size_t i = i0; i < i0 + m; i++) {
+            gaussian_block(b + 4 * (i - i0), g);
+            for (size_t k = 0; k < 4 && 4 * i + k < n; k++)
+                out[4 * i + k] = g[k];
+        }
     }
     r->counter += blocks;
 }
 
 void drift_rng_uniform_fill(drift_rng *r, float *out, size_t n)
 {
-    uint32_t b[4];
+    uint32_t b[4 * PHILOX_CHUNK];
     size_t blocks = (n + 3) / 4;
-    for (size_t i = 0; i < blocks; i++) {
-        drift_philox_block(r->seed, r->stream, r->counter + i, b);
-        for (size_t k = 0; k < 4 && 4 * i + k < n; k++)
-            out[4 * i + k] = (float)u32_to_open_unit(b[k]);
+    for (size_t i0 = 0; i0 < blocks; i0 += PHILOX_CHUNK) {
+        size_t m = blocks - i0 < PHILOX_CHUNK ? blocks - i0 : PHILOX_CHUNK;
+        drift_philox_blocks(r->seed, r->stream, r->counter + i0, m, b);
+        for (size_t j = 4 * i0; j < 4 * (i0 + m) && j < n; j++)
+            out[j] = (float)u32_to_open_unit(b[j - 4 * i0]);
     }
     r->counter += blocks;
 }

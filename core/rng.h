@@ -21,6 +21,8 @@ void drift_rng_init(drift_rng *r, uint64_t seed, uint64_t stream);
 
 /* The four words of block `counter` of (seed, stream); no state change. */
 void drift_philox_block(uint64_t seed, uint64_t stream, uint64_t counter, uint32_t out[4]);
+/* Blocks counter .. counter + n - 1 into out[0 .. 4n), vectorised. */
+void drift_philox_blocks(uint64_t seed, uint64_t stream, uint64_t counter, size_t n, uint32_t *out);
 
 uint32_t drift_rng_u32(drift_rng *r);          /* uses one block */
 double drift_rng_uniform(drift_rng *r);        /* in (0, 1), uses one block */
