@@ -11,7 +11,10 @@
  *
  * A drift model file carries metadata "drift.format" = "1" and
  * "drift.config" = the model configuration as JSON, so one file is one
- * usable model. */
+ * usable model.
+ *
+ * Implemented in safetensors.c (format basics and reading) and
+ * safetensors_write.c (writing). */
 #ifndef DRIFT_SAFETENSORS_H
 #define DRIFT_SAFETENSORS_H
 
