@@ -1,5 +1,6 @@
 /* graph.c: recording, backward and memory of a computation (see graph.h). */
 #include "graph.h"
+#include "threads.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -171,8 +172,11 @@ float *drift_grad(drift_graph *g, drift_tensor *t)
 {
     if (!drift_tensor_needs_grad(t))
         return NULL;
-    if (!t->grad)
-        t->grad = drift_arena_calloc(&g->arena, t->numel * sizeof(float));
+    if (!t->grad) {
+        t->grad = drift_arena_alloc(&g->arena, t->numel * sizeof(float));
+        if (t->grad)
+            drift_parallel_zero(t->grad, t->numel * sizeof(float));
+    }
     if (!t->grad)
         drift_graph_fail(g, DRIFT_ERR_NOMEM, "out of memory for a gradient");
     return t->grad;

@@ -1,5 +1,6 @@
 /* rng.c: Philox4x32-10 with Box-Muller Gaussians (see rng.h). */
 #include "rng.h"
+#include "threads.h"
 
 #include <math.h>
 
@@ -126,20 +127,35 @@ static void gaussian_block(const uint32_t b[4], float g[4])
 /* Blocks are made PHILOX_CHUNK at a time into a buffer on the stack. */
 #define PHILOX_CHUNK 64
 
-void drift_rng_normal(drift_rng *r, float *out, size_t n)
+/* Elements of blocks [lo, hi) of a normal fill of n values into out. */
+typedef struct {
+    const drift_rng *r;
+    float *out;
+    size_t n;
+} normal_job;
+
+static void normal_range(void *ctx, size_t lo, size_t hi)
 {
+    const normal_job *j = ctx;
     uint32_t b[4 * PHILOX_CHUNK];
     float g[4];
-    size_t blocks = (n + 3) / 4;
-    for (size_t i0 = 0; i0 < blocks; i0 += PHILOX_CHUNK) {
-        size_t m = blocks - i0 < PHILOX_CHUNK ? blocks - i0 : PHILOX_CHUNK;
-        drift_philox_blocks(r->seed, r->stream, r->counter + i0, m, b);
+    for (size_t i0 = lo; i0 < hi; i0 += PHILOX_CHUNK) {
+        size_t m = hi - i0 < PHILOX_CHUNK ? hi - i0 : PHILOX_CHUNK;
+        drift_philox_blocks(j->r->seed, j->r->stream, j->r->counter + i0, m, b);
         for (size_t i = i0; i < i0 + m; i++) {
             gaussian_block(b + 4 * (i - i0), g);
-            for (size_t k = 0; k < 4 && 4 * i + k < n; k++)
-                out[4 * i + k] = g[k];
+            for (size_t k = 0; k < 4 && 4 * i + k < j->n; k++)
+                j->out[4 * i + k] = g[k];
         }
     }
+}
+
+/* Split over the threads: block i is the same whoever computes it. */
+void drift_rng_normal(drift_rng *r, float *out, size_t n)
+{
+    size_t blocks = (n + 3) / 4;
+    normal_job j = {r, out, n};
+    drift_parallel_for(blocks, 4096, normal_range, &j);
     r->counter += blocks;
 }
 

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <string.h>
 #include <unistd.h>
 
 #define MAX_WORKERS 64
@@ -144,4 +145,14 @@ void drift_parallel_for(size_t n, size_t grain, drift_range_fn fn, void *ctx)
         pthread_cond_wait(&work_done, &pool_lock);
     pthread_mutex_unlock(&pool_lock);
     pthread_mutex_unlock(&pool_busy);
+}
+
+static void zero_range(void *ctx, size_t begin, size_t end)
+{
+    memset((char *)ctx + begin, 0, end - begin);
+}
+
+void drift_parallel_zero(void *p, size_t bytes)
+{
+    drift_parallel_for(bytes, (size_t)1 << 16, zero_range, p);
 }

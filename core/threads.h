@@ -22,4 +22,8 @@ int drift_cpu_count(void);
 typedef void (*drift_range_fn)(void *ctx, size_t begin, size_t end);
 void drift_parallel_for(size_t n, size_t grain, drift_range_fn fn, void *ctx);
 
+/* memset(p, 0, bytes), split over the threads when it is big enough to
+ * be worth it. */
+void drift_parallel_zero(void *p, size_t bytes);
+
 #endif
