@@ -32,6 +32,8 @@ static void help(void)
            "  -o, --output MODEL     the model file to write (.safetensors)\n"
            "  --checkpoint PATH      resumable state (default: MODEL.ckpt)\n"
            "  --steps N              override the recipe's step count\n"
+           "  --until N              stop after step N, keeping the recipe's schedule (train in\n"
+           "                         chunks: run again with a later N, or without, to go on)\n"
            "  --set KEY=VALUE        override any recipe setting (repeatable)\n"
            "  --threads N            cores to use (default: all; 1 per rank under mpirun)\n"
            "  --quiet                no progress output\n"
@@ -51,6 +53,7 @@ typedef struct {
     bool started;
     const cli_mpi *mpi;
     int64_t first; /* the first step of this run */
+    int64_t until; /* stop after this step (0: run to the end) */
 } progress_state;
 
 static int on_progress(void *user, int64_t step, int64_t total, double loss, double lr)
@@ -67,8 +70,21 @@ static int on_progress(void *user, int64_t step, int64_t total, double loss, dou
     snprintf(p->bar.extra, sizeof p->bar.extra, "loss %.4f lr %.2g", p->smooth, lr);
     p->bar.total = (long)total;
     cli_progress_update(&p->bar, (long)step);
+    if (p->until && step >= p->until)
+        return 1; /* every rank reaches the same step: no agreement needed */
     /* Under MPI every rank stops after the step at which any rank asked to. */
     return (p->mpi->size > 1 ? p->mpi->stop_agreed : interrupted) ? 1 : 0;
+}
+
+/* The step a checkpoint has reached (0 if there is none yet). */
+static long already_at(const char *checkpoint)
+{
+    float *losses = NULL;
+    size_t n = 0;
+    if (drift_train_loss_log(checkpoint, &losses, &n) != DRIFT_OK)
+        n = 0;
+    free(losses);
+    return (long)n;
 }
 
 static int train_command(int argc, char **argv, cli_mpi *mpi)
@@ -76,6 +92,7 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"checkpoint", required_argument, 0, 'c'},
                                          {"steps", required_argument, 0, 's'},
+                                         {"until", required_argument, 0, 'U'},
                                          {"set", required_argument, 0, 'S'},
                                          {"threads", required_argument, 0, 't'},
                                          {"quiet", no_argument, 0, 'q'},
@@ -85,7 +102,7 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
                                          {0, 0, 0, 0}};
     const char *output = NULL, *checkpoint = NULL, *sets[64], *pid_file = NULL;
     int n_sets = 0, c;
-    long steps = 0, threads = 0;
+    long steps = 0, until = 0, threads = 0;
     bool quiet = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -94,6 +111,10 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
         case 'c': checkpoint = optarg; break;
         case 's':
             if (!cli_parse_int("train", "--steps", optarg, 1, 1000000000L, &steps))
+                return 1;
+            break;
+        case 'U':
+            if (!cli_parse_int("train", "--until", optarg, 1, 1000000000L, &until))
                 return 1;
             break;
         case 'S':
@@ -149,7 +170,14 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
         train_setup_free(&ts);
         return cli_fail_status("train", "cannot train across processes");
     }
-    progress_state ps = {.mpi = mpi};
+    if (until && until < ts.opts.steps && already_at(ts.opts.checkpoint_path) >= until) {
+        if (mpi->rank == 0)
+            fprintf(stderr, "drift train: the checkpoint is already at step %ld (--until %ld): nothing to do\n",
+                    already_at(ts.opts.checkpoint_path), until);
+        train_setup_free(&ts);
+        return 0;
+    }
+    progress_state ps = {.mpi = mpi, .until = until < ts.opts.steps ? until : 0};
     cli_progress_start(&ps.bar, "train", (long)ts.opts.steps, quiet);
     ts.opts.progress = on_progress;
     ts.opts.progress_user = &ps;
@@ -168,7 +196,11 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
         return cli_fail_status("train", "training stopped");
     }
     bool stopped = interrupted || mpi->stop_agreed;
-    if (stopped && mpi->rank == 0) {
+    if (!stopped && ps.until && ps.bar.done >= ps.until) {
+        if (mpi->rank == 0 && !quiet)
+            fprintf(stderr, "\ndrift train: stopped after step %ld of %ld (--until); run again to go on\n",
+                    ps.bar.done, (long)ts.opts.steps);
+    } else if (stopped && mpi->rank == 0) {
         fprintf(stderr, "\ndrift train: stopped at step %ld; run the same command to resume\n", ps.bar.done);
     } else if (!stopped) {
         cli_progress_finish(&ps.bar);
