@@ -19,7 +19,7 @@
 
 drift_denoise_params drift_denoise_params_default(void)
 {
-    drift_denoise_params p = {16000, 512, 128, 256, 64, -60.0f, 40.0f};
+    drift_denoise_params p = {16000, 512, 128, 256, 64, -60.0f, 40.0f, -25.0f};
     return p;
 }
 
@@ -36,6 +36,8 @@ drift_status drift_denoise_params_check(const drift_denoise_params *p)
         return drift_fail(DRIFT_ERR_ARG, "denoise frames %d must be a multiple of 8 in 8..4096", p->frames);
     if (!(p->db_lo < p->db_hi) || !isfinite(p->db_lo) || !isfinite(p->db_hi))
         return drift_fail(DRIFT_ERR_ARG, "denoise dB range [%g, %g] is empty", p->db_lo, p->db_hi);
+    if (!(p->level_db >= -80 && p->level_db <= 0))
+        return drift_fail(DRIFT_ERR_ARG, "denoise window level %g dBFS is outside -80..0", p->level_db);
     return DRIFT_OK;
 }
 
@@ -82,7 +84,15 @@ drift_status drift_denoise_params_from_json(const char *task_json, drift_denoise
         bad = "db_lo";
     if (!bad && !json_float(o, "db_hi", &p->db_hi))
         bad = "db_hi";
+    if (!bad && !json_float(o, "level_dbfs", &p->level_db))
+        bad = "level_dbfs";
+    const cJSON *target = cJSON_GetObjectItemCaseSensitive(o, "target");
+    bool mask = cJSON_IsString(target) && strcmp(target->valuestring, "wiener_residual") == 0;
     cJSON_Delete(o);
+    if (!bad && !mask)
+        return drift_fail(DRIFT_ERR_FORMAT, "this denoising model predicts an older target (not a residual "
+                          "on the Wiener gain); "
+                          "retrain it with this version of drift");
     if (bad)
         return drift_fail(DRIFT_ERR_FORMAT, "denoise task field '%s' is not a valid number", bad);
     return drift_denoise_params_check(p);
@@ -97,9 +107,10 @@ char *drift_denoise_params_to_json(const drift_denoise_params *p)
 {
     char buf[512];
     snprintf(buf, sizeof buf,
-             "{\"kind\":\"denoise\",\"sample_rate\":%d,\"n_fft\":%d,\"hop\":%d,\"bins\":%d,\"frames\":%d,"
-             "\"db_lo\":%.9g,\"db_hi\":%.9g}",
-             p->sample_rate, p->n_fft, p->hop, p->bins, p->frames, (double)p->db_lo, (double)p->db_hi);
+             "{\"kind\":\"denoise\",\"target\":\"wiener_residual\",\"sample_rate\":%d,\"n_fft\":%d,\"hop\":%d,"
+             "\"bins\":%d,\"frames\":%d,\"db_lo\":%.9g,\"db_hi\":%.9g,\"level_dbfs\":%.9g}",
+             p->sample_rate, p->n_fft, p->hop, p->bins, p->frames, (double)p->db_lo, (double)p->db_hi,
+             (double)p->level_db);
     return strdup(buf);
 }
 
@@ -127,65 +138,163 @@ drift_status drift_denoise_method_parse(const char *name, drift_denoise_method *
 
 /* ---- representation ------------------------------------------------------ */
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* noise: (nb) mean power of the quietest 15% of frames of pw: (frames, nb). */
+static drift_status quietest_frames_power(const float *pw, size_t frames, int nb, float *noise)
+{
+    float *energy = malloc(frames * 2 * sizeof(float));
+    if (!energy)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for the noise estimate");
+    for (size_t f = 0; f < frames; f++) {
+        double e = 0;
+        for (int k = 0; k < nb; k++)
+            e += pw[f * nb + k];
+        energy[2 * f] = (float)e;
+        energy[2 * f + 1] = (float)f;
+    }
+    qsort(energy, frames, 2 * sizeof(float), cmp_float);
+    size_t quiet = frames * 15 / 100 > 0 ? frames * 15 / 100 : 1;
+    memset(noise, 0, (size_t)nb * sizeof(float));
+    for (size_t i = 0; i < quiet; i++)
+        for (int k = 0; k < nb; k++)
+            noise[k] += pw[(size_t)energy[2 * i + 1] * nb + k] / (float)quiet;
+    free(energy);
+    return DRIFT_OK;
+}
+
+/* Decision-directed Wiener gains (Ephraim & Malah 1984, alpha 0.98, floor
+ * 0.1): pw: (frames, nb) noisy power, noise: (nb) noise power -> gain:
+ * (frames, nb) in [0.1, 1]. The recursion starts from the first frame's
+ * power above the noise. */
+static void wiener_gains(const float *pw, size_t frames, int nb, const float *noise, float *gain)
+{
+    const double alpha = 0.98, gmin = 0.1;
+    for (int k = 0; k < nb && frames > 0; k++) {
+        double nk = fmax(noise[k], 1e-20), prev_clean = fmax(pw[k] - nk, 0);
+        for (size_t f = 0; f < frames; f++) {
+            double gamma = pw[f * nb + k] / nk;
+            double xi = alpha * prev_clean / nk + (1 - alpha) * fmax(gamma - 1, 0);
+            double g = fmax(xi / (1 + xi), gmin);
+            gain[f * nb + k] = (float)g;
+            prev_clean = g * g * pw[f * nb + k];
+        }
+    }
+}
+
+drift_status drift_denoise_noise_estimate(const drift_denoise_params *p, const drift_stft *stft, const float *x,
+                                         size_t n, float *noise)
+{
+    int nb = p->n_fft / 2 + 1;
+    size_t frames = drift_stft_frames(stft, n);
+    float *spec = malloc((frames * nb * 2 + 1) * sizeof(float));
+    if (!spec)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %zu-frame spectrum", frames);
+    drift_status s = drift_stft_forward(stft, x, n, spec);
+    for (size_t i = 0; s == DRIFT_OK && i < frames * nb; i++)
+        spec[i] = spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1]; /* powers, in place */
+    if (s == DRIFT_OK)
+        s = quietest_frames_power(spec, frames, nb, noise);
+    free(spec);
+    return s;
+}
+
+/* dB to add to x: (n) to bring its RMS to level_db (at most +100 dB). */
+static float level_offset_db(const drift_denoise_params *p, const float *x, size_t n)
+{
+    double e = 0;
+    for (size_t i = 0; i < n; i++)
+        e += (double)x[i] * x[i];
+    double rms = sqrt(e / (double)(n ? n : 1));
+    return p->level_db - (float)(20 * log10(fmax(rms, 1e-5)));
+}
+
+/* Normalised feature of a power pw after adding offset dB. */
+static float feature_of_power(const drift_denoise_params *p, float pw, float offset)
+{
+    float db = 10.0f * log10f(fmaxf(pw, 1e-20f)) + offset;
+    db = fminf(fmaxf(db, p->db_lo), p->db_hi);
+    return (db - p->db_lo) * 2.0f / (p->db_hi - p->db_lo) - 1.0f;
+}
+
 drift_status drift_denoise_features(const drift_denoise_params *p, const drift_stft *stft, const float *x,
-                                    float *feat, float *spec)
+                                    const float *noise, float *feat, float *spec)
 {
     int nb = p->n_fft / 2 + 1, F = p->frames;
-    float *own = spec ? NULL : malloc((size_t)F * nb * 2 * sizeof(float));
-    float *s = spec ? spec : own;
-    if (!s)
+    size_t W = drift_denoise_window_samples(p), sdim = (size_t)F * nb;
+    float *work = malloc(sdim * (spec ? 2 : 4) * sizeof(float)); /* powers, gains[, spectrum] */
+    if (!work)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory for a window's spectrum");
-    drift_status st = drift_stft_forward(stft, x, drift_denoise_window_samples(p), s);
-    float scale = 2.0f / (p->db_hi - p->db_lo);
-    for (int f = 0; st == DRIFT_OK && f < F; f++)
-        for (int k = 0; k < p->bins; k++) {
-            const float *z = s + ((size_t)f * nb + k) * 2;
-            float db = 10.0f * log10f(fmaxf(z[0] * z[0] + z[1] * z[1], 1e-20f));
-            db = fminf(fmaxf(db, p->db_lo), p->db_hi);
-            feat[(size_t)k * F + f] = (db - p->db_lo) * scale - 1.0f;
+    float *pw = work, *gain = work + sdim, *s = spec ? spec : work + 2 * sdim;
+    drift_status st = drift_stft_forward(stft, x, W, s);
+    for (size_t i = 0; i < sdim; i++)
+        pw[i] = s[2 * i] * s[2 * i] + s[2 * i + 1] * s[2 * i + 1];
+    wiener_gains(pw, (size_t)F, nb, noise, gain);
+    float offset = level_offset_db(p, x, W);
+    for (int k = 0; st == DRIFT_OK && k < p->bins; k++)
+        for (int f = 0; f < F; f++) {
+            feat[(size_t)k * F + f] = feature_of_power(p, pw[(size_t)f * nb + k], offset);
+            feat[(size_t)(p->bins + k) * F + f] = 2.0f * gain[(size_t)f * nb + k] - 1.0f;
         }
-    free(own);
+    free(work);
     return st;
 }
 
-void drift_denoise_to_gain(const float *noisy, size_t n, float *x)
+/* The Wiener gain of element i of a (bins, frames) array from the
+ * features cond: (2 bins, frames). */
+static float wiener_of(const float *cond, size_t dim, size_t i)
 {
-    for (size_t i = 0; i < n; i++)
-        x[i] = fminf(fmaxf(x[i] - noisy[i], -1.0f), 1.0f);
+    return 0.5f * (cond[dim + i] + 1.0f);
 }
 
-void drift_denoise_apply_gain(const float *noisy, size_t n, float *x)
+drift_status drift_denoise_target(const drift_denoise_params *p, const drift_stft *stft, const float *clean,
+                                  const float *noisy, const float *cond, float *work, float *target)
 {
-    for (size_t i = 0; i < n; i++)
-        x[i] = noisy[i] + fminf(fmaxf(x[i], -1.0f), 1.0f);
+    int nb = p->n_fft / 2 + 1, F = p->frames;
+    size_t W = drift_denoise_window_samples(p), sdim = (size_t)F * nb * 2, dim = (size_t)p->bins * F;
+    drift_status st = drift_stft_forward(stft, clean, W, work);
+    if (st == DRIFT_OK)
+        st = drift_stft_forward(stft, noisy, W, work + sdim);
+    for (int f = 0; st == DRIFT_OK && f < F; f++)
+        for (int k = 0; k < p->bins; k++) {
+            const float *c = work + ((size_t)f * nb + k) * 2, *n = c + sdim;
+            float pc = c[0] * c[0] + c[1] * c[1], pn = n[0] * n[0] + n[1] * n[1];
+            float m = pn > 0 ? fminf(sqrtf(pc / pn), 1.0f) : 1.0f;
+            size_t i = (size_t)k * F + f;
+            target[i] = fminf(fmaxf(m - wiener_of(cond, dim, i), -1.0f), 1.0f);
+        }
+    return st;
 }
 
-/* Gives spec (frames, nb, 2) the magnitudes of the normalised clean
- * features (bins, frames), keeping its phases; bins above `bins` take the
- * gain of the top one. mag (frames, nb) receives the new magnitudes. */
-static void apply_magnitudes(const drift_denoise_params *p, const float *clean, float *spec, float *mag)
+void drift_denoise_mask_from_output(const drift_denoise_params *p, int count, const float *cond, float *x)
+{
+    size_t dim = (size_t)p->bins * p->frames;
+    for (int b = 0; b < count; b++)
+        for (size_t i = 0; i < dim; i++) {
+            float r = fminf(fmaxf(x[b * dim + i], -1.0f), 1.0f);
+            x[b * dim + i] = fminf(fmaxf(wiener_of(cond + b * 2 * dim, dim, i) + r, 0.0f), 1.0f);
+        }
+}
+
+/* Scales the magnitudes of spec: (frames, nb, 2) by gain: (bins, frames)
+ * in [0, 1], keeping the phases; bins above `bins` take the gain of the
+ * top one. mag: (frames, nb) receives the new magnitudes. */
+static void apply_magnitudes(const drift_denoise_params *p, const float *gain, float *spec, float *mag)
 {
     int nb = p->n_fft / 2 + 1, F = p->frames;
     for (int f = 0; f < F; f++) {
-        float gain = 1;
+        float g = 1;
         for (int k = 0; k < nb; k++) {
             float *z = spec + ((size_t)f * nb + k) * 2;
-            float noisy = sqrtf(z[0] * z[0] + z[1] * z[1]);
-            float target = noisy * gain;
-            if (k < p->bins) {
-                float v = fminf(fmaxf(clean[(size_t)k * F + f], -1.0f), 1.0f);
-                float db = p->db_lo + (v + 1.0f) * 0.5f * (p->db_hi - p->db_lo);
-                target = fminf(powf(10.0f, db / 20.0f), noisy); /* additive noise rarely cancels */
-                gain = noisy > 1e-12f ? target / noisy : 1.0f;
-            }
-            if (noisy > 1e-12f) {
-                z[0] *= target / noisy;
-                z[1] *= target / noisy;
-            } else {
-                z[0] = target;
-                z[1] = 0;
-            }
-            mag[(size_t)f * nb + k] = target;
+            if (k < p->bins)
+                g = fminf(fmaxf(gain[(size_t)k * F + f], 0.0f), 1.0f);
+            z[0] *= g;
+            z[1] *= g;
+            mag[(size_t)f * nb + k] = sqrtf(z[0] * z[0] + z[1] * z[1]);
         }
     }
 }
@@ -241,32 +350,39 @@ static void segment_add(const segment_plan *sp, size_t k, const float *seg, floa
 }
 
 typedef struct window_work {
-    float *noisy, *clean, *spec, *mag, *seg; /* per batch / per window buffers */
-    float *wsum;                             /* (n) cross-fade weights */
+    float *cond, *mask, *spec, *mag, *seg; /* per batch / per window buffers */
+    float *noise;                          /* (n_fft/2+1) noise power estimate */
+    float *pad;                            /* (W) a zero-padded input shorter than a window */
+    float *wsum;                           /* (n) cross-fade weights */
     int batch;
 } window_work;
 
 static void window_work_free(window_work *w)
 {
-    free(w->noisy);
-    free(w->clean);
+    free(w->cond);
+    free(w->mask);
     free(w->spec);
     free(w->mag);
     free(w->seg);
+    free(w->noise);
+    free(w->pad);
     free(w->wsum);
 }
 
 static drift_status window_work_alloc(window_work *w, const drift_denoise_params *p, int batch, size_t n)
 {
     size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1);
+    size_t W = drift_denoise_window_samples(p);
     w->batch = batch;
-    w->noisy = malloc(batch * fdim * sizeof(float));
-    w->clean = malloc(batch * fdim * sizeof(float));
+    w->cond = malloc(batch * 2 * fdim * sizeof(float));
+    w->mask = malloc(batch * fdim * sizeof(float));
     w->spec = malloc(batch * sdim * 2 * sizeof(float));
     w->mag = malloc(sdim * sizeof(float));
-    w->seg = calloc(drift_denoise_window_samples(p), sizeof(float));
+    w->seg = calloc(W, sizeof(float));
+    w->noise = malloc((size_t)(p->n_fft / 2 + 1) * sizeof(float));
+    w->pad = calloc(W, sizeof(float));
     w->wsum = calloc(n, sizeof(float));
-    if (!w->noisy || !w->clean || !w->spec || !w->mag || !w->seg || !w->wsum) {
+    if (!w->cond || !w->mask || !w->spec || !w->mag || !w->seg || !w->noise || !w->pad || !w->wsum) {
         window_work_free(w);
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory for %d denoising windows", batch);
     }
@@ -279,7 +395,7 @@ static drift_status rebuild_window(const drift_denoise_params *p, const drift_st
 {
     size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1) * 2;
     float *spec = w->spec + b * sdim;
-    apply_magnitudes(p, w->clean + b * fdim, spec, w->mag);
+    apply_magnitudes(p, w->mask + b * fdim, spec, w->mag);
     size_t W = drift_denoise_window_samples(p);
     if (gl_iters <= 0)
         return drift_stft_inverse(stft, spec, (size_t)p->frames, w->seg, W);
@@ -290,14 +406,35 @@ static drift_status rebuild_window(const drift_denoise_params *p, const drift_st
     return drift_griffinlim(stft, w->mag, (size_t)p->frames, &go, w->seg, NULL);
 }
 
-/* Window k of the plan into buf: (W), zero-padded when x is shorter. */
-static const float *window_input(const segment_plan *sp, size_t k, const float *x, float *buf)
+/* Window k of the plan: x itself or, when x is shorter than a window, x
+ * zero-padded in w->pad. */
+static const float *window_input(const segment_plan *sp, size_t k, const float *x, window_work *w)
 {
     if (sp->n >= sp->len)
         return x + segment_start(sp, k);
-    memset(buf, 0, sp->len * sizeof(float));
-    memcpy(buf, x, sp->n * sizeof(float));
-    return buf;
+    memcpy(w->pad, x, sp->n * sizeof(float));
+    return w->pad;
+}
+
+/* Windows [k0, k0 + count) of the plan: features, masks from fn, audio
+ * added into y with its cross-fade weights. */
+static drift_status denoise_windows(const drift_denoise_params *p, const drift_stft *stft, drift_denoise_window_fn fn,
+                                    void *user, int gl_iters, int64_t first, const segment_plan *sp, size_t k0,
+                                    int count, const float *x, window_work *w, float *y)
+{
+    size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1) * 2;
+    drift_status s = DRIFT_OK;
+    for (int b = 0; s == DRIFT_OK && b < count; b++)
+        s = drift_denoise_features(p, stft, window_input(sp, k0 + b, x, w), w->noise, w->cond + b * 2 * fdim,
+                                   w->spec + b * sdim);
+    if (s == DRIFT_OK)
+        s = fn(user, count, first, w->cond, w->mask);
+    for (int b = 0; s == DRIFT_OK && b < count; b++) {
+        s = rebuild_window(p, stft, w, b, gl_iters);
+        if (s == DRIFT_OK)
+            segment_add(sp, k0 + b, w->seg, y, w->wsum);
+    }
+    return s;
 }
 
 drift_status drift_denoise_mono(const drift_denoise_params *p, const drift_stft *stft, drift_denoise_window_fn fn,
@@ -311,78 +448,20 @@ drift_status drift_denoise_mono(const drift_denoise_params *p, const drift_stft 
     window_work w;
     int batch = sp.count < 8 ? (int)sp.count : 8;
     drift_status s = window_work_alloc(&w, p, batch, n);
-    float *pad = s == DRIFT_OK && n < W ? malloc(W * sizeof(float)) : NULL;
-    if (s == DRIFT_OK && n < W && !pad)
-        s = drift_fail(DRIFT_ERR_NOMEM, "out of memory");
-    size_t fdim = (size_t)p->bins * p->frames, sdim = (size_t)p->frames * (p->n_fft / 2 + 1) * 2;
+    if (s != DRIFT_OK)
+        return s;
+    s = drift_denoise_noise_estimate(p, stft, n < W ? window_input(&sp, 0, x, &w) : x, n < W ? W : n, w.noise);
     for (size_t k0 = 0; s == DRIFT_OK && k0 < sp.count; k0 += (size_t)batch) {
         int count = sp.count - k0 < (size_t)batch ? (int)(sp.count - k0) : batch;
-        for (int b = 0; s == DRIFT_OK && b < count; b++)
-            s = drift_denoise_features(p, stft, window_input(&sp, k0 + b, x, pad), w.noisy + b * fdim,
-                                       w.spec + b * sdim);
-        if (s == DRIFT_OK)
-            s = fn(user, count, window_base + (int64_t)k0, w.noisy, w.clean);
-        for (int b = 0; s == DRIFT_OK && b < count; b++) {
-            s = rebuild_window(p, stft, &w, b, gl_iters);
-            if (s == DRIFT_OK)
-                segment_add(&sp, k0 + b, w.seg, y, w.wsum);
-        }
+        s = denoise_windows(p, stft, fn, user, gl_iters, window_base + (int64_t)k0, &sp, k0, count, x, &w, y);
     }
     for (size_t i = 0; s == DRIFT_OK && i < n; i++)
         y[i] /= w.wsum[i];
-    free(pad);
     window_work_free(&w);
     return s;
 }
 
 /* ---- the classical method -------------------------------------------------- */
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* noise: (nb) mean power of the quietest 15% of frames of pw: (frames, nb). */
-static drift_status estimate_noise(const float *pw, size_t frames, int nb, float *noise)
-{
-    float *energy = malloc(frames * 2 * sizeof(float));
-    if (!energy)
-        return drift_fail(DRIFT_ERR_NOMEM, "out of memory for the noise estimate");
-    for (size_t f = 0; f < frames; f++) {
-        double e = 0;
-        for (int k = 0; k < nb; k++)
-            e += pw[f * nb + k];
-        energy[2 * f] = (float)e;
-        energy[2 * f + 1] = (float)f;
-    }
-    qsort(energy, frames, 2 * sizeof(float), cmp_float);
-    size_t quiet = frames * 15 / 100 > 0 ? frames * 15 / 100 : 1;
-    memset(noise, 0, (size_t)nb * sizeof(float));
-    for (size_t i = 0; i < quiet; i++)
-        for (int k = 0; k < nb; k++)
-            noise[k] += pw[(size_t)energy[2 * i + 1] * nb + k] / (float)quiet;
-    free(energy);
-    return DRIFT_OK;
-}
-
-/* Decision-directed Wiener gains applied to spec: (frames, nb, 2) in place;
- * pw: (frames, nb) the noisy power. */
-static void wiener(float *spec, const float *pw, size_t frames, int nb, const float *noise)
-{
-    const double alpha = 0.98, gmin = 0.1;
-    for (int k = 0; k < nb; k++) {
-        double prev_clean = 0;
-        for (size_t f = 0; f < frames; f++) {
-            double nk = fmax(noise[k], 1e-20), gamma = pw[f * nb + k] / nk;
-            double xi = alpha * prev_clean / nk + (1 - alpha) * fmax(gamma - 1, 0);
-            double g = fmax(xi / (1 + xi), gmin);
-            spec[(f * nb + k) * 2] *= (float)g;
-            spec[(f * nb + k) * 2 + 1] *= (float)g;
-            prev_clean = g * g * pw[f * nb + k];
-        }
-    }
-}
 
 drift_status drift_denoise_spectral(const float *x, size_t n, int rate, float *y)
 {
@@ -400,7 +479,7 @@ drift_status drift_denoise_spectral(const float *x, size_t n, int rate, float *y
         return s;
     int nb = n_fft / 2 + 1;
     size_t frames = drift_stft_frames(stft, n);
-    float *spec = malloc(frames * nb * 2 * sizeof(float)), *pw = malloc(frames * nb * sizeof(float));
+    float *spec = malloc(frames * nb * 2 * sizeof(float)), *pw = calloc(frames * nb * 2, sizeof(float));
     float *noise = malloc((size_t)nb * sizeof(float));
     if (!spec || !pw || !noise)
         s = drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %zu-frame spectrum", frames);
@@ -409,10 +488,13 @@ drift_status drift_denoise_spectral(const float *x, size_t n, int rate, float *y
     if (s == DRIFT_OK) {
         for (size_t i = 0; i < frames * nb; i++)
             pw[i] = spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1];
-        s = estimate_noise(pw, frames, nb, noise);
+        s = quietest_frames_power(pw, frames, nb, noise);
     }
     if (s == DRIFT_OK) {
-        wiener(spec, pw, frames, nb, noise);
+        float *gain = pw + frames * nb;
+        wiener_gains(pw, frames, nb, noise, gain);
+        for (size_t i = 0; i < frames * nb; i++)
+            spec[2 * i] *= gain[i], spec[2 * i + 1] *= gain[i];
         s = drift_stft_inverse(stft, spec, frames, y, n);
     }
     free(spec);
@@ -463,9 +545,10 @@ drift_status drift_audio_denoiser_create(drift_model *model, const drift_denoise
     if (o->method == DRIFT_DENOISE_DIFFUSION) {
         s = drift_denoise_params_from_model(model, &d->p);
         const drift_unet_config *u = &model->cfg.unet;
-        if (s == DRIFT_OK && (u->dims != 1 || u->in_channels != d->p.bins || u->cond_channels != d->p.bins))
+        if (s == DRIFT_OK && (u->dims != 1 || u->in_channels != d->p.bins || u->cond_channels != 2 * d->p.bins))
             s = drift_fail(DRIFT_ERR_FORMAT, "the model's network (%d-D, %d channels, %d conditioning) does not "
-                           "fit its denoise task (%d bins)", u->dims, u->in_channels, u->cond_channels, d->p.bins);
+                           "fit its denoise task (%d bins, %d conditioning)", u->dims, u->in_channels,
+                           u->cond_channels, d->p.bins, 2 * d->p.bins);
         if (s == DRIFT_OK)
             s = drift_denoise_stft(&d->p, &d->stft);
     }
@@ -488,29 +571,30 @@ void drift_audio_denoiser_free(drift_audio_denoiser *d)
     free(d);
 }
 
-/* The model as a window function: DDIM conditioned on the noisy windows. */
-static drift_status model_windows(void *user, int count, int64_t first_window, const float *noisy, float *clean)
+/* The model as a window function: DDIM conditioned on the windows'
+ * features (noisy and noise estimate), its output turned into masks. */
+static drift_status model_windows(void *user, int count, int64_t first_window, const float *cond_feat, float *mask)
 {
     drift_audio_denoiser *d = user;
     drift_sampler_options so;
     drift_sampler_defaults(&so, DRIFT_SAMPLER_DDIM);
     so.steps = d->o.steps;
     so.strength = d->o.strength;
-    so.x_init = d->o.strength < 1 ? noisy : NULL;
+    so.x_init = d->o.strength < 1 ? cond_feat : NULL; /* replaced below; non-NULL selects SDEdit */
     so.seed = d->o.seed * 0x9E3779B97F4A7C15ull + (uint64_t)first_window;
     int spatial[2] = {d->p.frames, 1};
-    drift_sample_cond cond = {NULL, NULL, noisy};
+    drift_sample_cond cond = {NULL, NULL, cond_feat};
     size_t n = (size_t)count * d->p.bins * d->p.frames;
-    float *zero = NULL;
-    if (so.x_init) { /* SDEdit starts from the identity gain */
-        if (!(zero = calloc(n, sizeof(float))))
+    float *keep = NULL;
+    if (so.x_init) { /* SDEdit starts from the Wiener gain itself (residual 0) */
+        if (!(keep = calloc(n, sizeof(float))))
             return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
-        so.x_init = zero;
+        so.x_init = keep;
     }
-    drift_status s = drift_model_sample(d->model, &so, count, spatial, &cond, 0, clean);
-    free(zero);
+    drift_status s = drift_model_sample(d->model, &so, count, spatial, &cond, 0, mask);
+    free(keep);
     if (s == DRIFT_OK)
-        drift_denoise_apply_gain(noisy, n, clean);
+        drift_denoise_mask_from_output(&d->p, count, cond_feat, mask);
     return s;
 }
 

@@ -1,30 +1,38 @@
 /* denoise.h: drift's audio denoising task.
  *
  * Representation. A denoise model works at one sample rate (16 kHz by
- * default) on STFT log-magnitudes: n_fft 512, hop 128 (periodic Hann,
- * centred frames), the lowest 256 of the 257 bins as the 1-D U-Net's
- * channels and `frames` STFT frames (64 = 0.51 s) as its length. Log
- * magnitudes 20 log10 |X| in dB are clipped to [db_lo, db_hi] and mapped
- * onto [-1, 1]. The U-Net sees the noisy log-magnitude as conditioning
- * channels (concatenated to x_t) and predicts the log-gain that turns it
- * into the clean one: gain = clean - noisy in normalised units, clipped
- * to [-1, 1] (0 keeps a bin, -1 takes 50 dB off). A gain varies more
- * smoothly over frequency than a spectrum, and a model that knows
- * nothing yet leaves its input alone. These
- * parameters travel in the model's task JSON:
- *     {"kind": "denoise", "sample_rate": 16000, "n_fft": 512, "hop": 128,
- *      "bins": 256, "frames": 64, "db_lo": -60, "db_hi": 40}
+ * default) on STFT windows: n_fft 512, hop 128 (periodic Hann, centred
+ * frames), the lowest 256 of the 257 bins as the 1-D U-Net's channels and
+ * `frames` STFT frames (64 = 0.51 s) as its length. The network is
+ * conditioned on two feature blocks per window (concatenated to x_t):
+ *   - the noisy log-magnitude 20 log10 |X| in dB, computed as if the
+ *     window were scaled to an RMS of level_db (-25 dBFS), so that the
+ *     features do not depend on how loud a recording is, clipped to
+ *     [db_lo, db_hi] and mapped onto [-1, 1];
+ *   - the classical method's decision-directed Wiener gain g of every bin
+ *     (its noise estimate taken over the surrounding audio: a file chunk
+ *     when denoising, a few seconds around the window in training), as
+ *     2 g - 1.
+ * It predicts the residual clamp(m - g, -1, 1) between the ideal
+ * amplitude mask m = min(|clean| / |noisy|, 1) and that Wiener gain; the
+ * mask applied is clamp(g + residual, 0, 1). So the network only has to
+ * improve on the classical filter, and a residual of 0 is the classical
+ * filter itself. These parameters travel in the model's task JSON:
+ *     {"kind": "denoise", "target": "wiener_residual", "sample_rate": 16000,
+ *      "n_fft": 512, "hop": 128, "bins": 256, "frames": 64, "db_lo": -60,
+ *      "db_hi": 40, "level_dbfs": -25}
  *
- * Method "diffusion": each window of `frames` frames is sampled (DDIM,
- * `steps` levels, 1 by default) from noise or, with strength < 1, SDEdit-style from the
- * noisy log-magnitude noised to t = strength, always conditioned on the
- * noisy log-magnitude. The clean magnitude gets the noisy phase, optionally
- * refined by a few Griffin-Lim iterations started from it; the top bin
- * (Nyquist) takes the gain of the bin below it.
+ * Method "diffusion": each window's residual is sampled (DDIM, `steps`
+ * levels, 1 by default) from noise or, with strength < 1, SDEdit-style
+ * from a residual of 0 (the Wiener gain) noised to t = strength, always
+ * conditioned on the window's features. The masked magnitude gets the
+ * noisy phase, optionally refined by a few Griffin-Lim iterations started
+ * from it; bins above `bins` take the mask of the top one.
  *
  * Method "spectral": the classical baseline, at the file's own rate: a
  * Wiener filter with the decision-directed a priori SNR (Ephraim & Malah
- * 1984, alpha 0.98), gain floored at -20 dB, noise power spectrum from the
+ * 1984, alpha 0.98, the recursion started from the first frame's power
+ * above the noise), gain floored at -20 dB, noise power spectrum from the
  * quietest 15% of frames of each chunk.
  *
  * Any length in constant memory: files are read and written in chunks of
@@ -49,6 +57,7 @@ typedef struct drift_denoise_params {
     int bins;           /* channels: the lowest `bins` STFT bins; 256 */
     int frames;         /* STFT frames per window (the U-Net length); 64 */
     float db_lo, db_hi; /* log-magnitude dB range mapped onto [-1, 1]; -60, 40 */
+    float level_db;     /* each window's features as if its RMS were this (dBFS); -25 */
 } drift_denoise_params;
 
 drift_denoise_params drift_denoise_params_default(void);
@@ -67,21 +76,39 @@ size_t drift_denoise_window_samples(const drift_denoise_params *p);
 /* The STFT of the representation (create once, share between threads). */
 drift_status drift_denoise_stft(const drift_denoise_params *p, drift_stft **out);
 
-/* One window x: (window_samples) -> feat: (bins, frames) normalised
- * log-magnitude; spec (may be NULL): (frames, n_fft/2+1, 2) its STFT. */
+/* The noise power spectrum of a signal x: (n) (n >= n_fft / 2): noise:
+ * (n_fft/2+1) the mean STFT power of its quietest 15% of frames. */
+drift_status drift_denoise_noise_estimate(const drift_denoise_params *p, const drift_stft *stft, const float *x,
+                                          size_t n, float *noise);
+
+/* The network's conditioning for one window x: (window_samples) and the
+ * noise estimate of the signal around it, noise: (n_fft/2+1) ->
+ * feat: (2 bins, frames): rows 0..bins-1 the normalised log-magnitude of
+ * x as if x were scaled to an RMS of level_db; rows bins..2 bins-1 the
+ * decision-directed Wiener gain g in [0.1, 1] of each bin (the classical
+ * method's, restarted at the window), as 2 g - 1. spec (may be NULL):
+ * (frames, n_fft/2+1, 2) the STFT of x as it is (unscaled). */
 drift_status drift_denoise_features(const drift_denoise_params *p, const drift_stft *stft, const float *x,
-                                    float *feat, float *spec);
+                                    const float *noise, float *feat, float *spec);
 
-/* Log-gain targets: gain: (n) = clamp(clean - noisy, -1, 1), where clean
- * and noisy are normalised features. apply: clean = noisy + gain. */
-void drift_denoise_to_gain(const float *noisy, size_t n, float *clean_to_gain);
-void drift_denoise_apply_gain(const float *noisy, size_t n, float *gain_to_clean);
+/* The network's training target for one window pair: clean, noisy:
+ * (window_samples) and cond: (2 bins, frames) the noisy window's features
+ * -> target: (bins, frames) = clamp(m - g, -1, 1): m = min(|C| / |N|, 1)
+ * the ideal amplitude mask of their STFTs C and N, g the Wiener gain in
+ * cond. work: (2, frames, n_fft/2+1, 2) scratch. */
+drift_status drift_denoise_target(const drift_denoise_params *p, const drift_stft *stft, const float *clean,
+                                  const float *noisy, const float *cond, float *work, float *target);
+/* Network outputs x: (count, bins, frames) with their features cond:
+ * (count, 2 bins, frames) -> masks clamp(g + clamp(x, -1, 1), 0, 1) in
+ * place. */
+void drift_denoise_mask_from_output(const drift_denoise_params *p, int count, const float *cond, float *x);
 
-/* Cleans a batch of windows: noisy: (count, bins, frames) normalised ->
- * clean: (count, bins, frames) normalised. first_window numbers the
- * windows for seeding. */
-typedef drift_status (*drift_denoise_window_fn)(void *user, int count, int64_t first_window, const float *noisy,
-                                                float *clean);
+/* Masks a batch of windows: cond: (count, 2 bins, frames) features (see
+ * drift_denoise_features) -> mask: (count, bins, frames) amplitude gains
+ * in [0, 1].
+ * first_window numbers the windows for seeding. */
+typedef drift_status (*drift_denoise_window_fn)(void *user, int count, int64_t first_window, const float *cond,
+                                                float *mask);
 
 /* Runs fn over a mono signal at the params' rate in overlapping windows
  * and cross-fades the rebuilt audio: x: (n) -> y: (n) (may not alias).

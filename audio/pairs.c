@@ -252,7 +252,10 @@ struct drift_pair_source {
     const float **speech_clips;
     size_t *speech_lengths;
     int kinds[DRIFT_NOISE_COUNT], n_kinds;
-    float *clean, *noisy, *noise; /* (window) */
+    size_t context;               /* samples of each pair; >= one window */
+    float *clean, *noisy, *noise; /* (context) */
+    float *spec;                  /* (2, frames, n_fft/2+1, 2) */
+    float *noise_pw;              /* (n_fft/2+1) */
 };
 
 void drift_pair_source_free(drift_pair_source *ps)
@@ -265,6 +268,8 @@ void drift_pair_source_free(drift_pair_source *ps)
     free(ps->clean);
     free(ps->noisy);
     free(ps->noise);
+    free(ps->spec);
+    free(ps->noise_pw);
     free(ps);
 }
 
@@ -294,6 +299,8 @@ drift_status drift_pair_source_create(const drift_clip_set *clips, const drift_d
                           clips->count, clips->rate, p->sample_rate);
     if (!(o->snr_lo <= o->snr_hi) || !isfinite(o->snr_lo) || !isfinite(o->snr_hi))
         return drift_fail(DRIFT_ERR_ARG, "SNR range [%g, %g] dB is empty", o->snr_lo, o->snr_hi);
+    if (!(o->context_seconds >= 0 && o->context_seconds <= 600))
+        return drift_fail(DRIFT_ERR_ARG, "pair context %g s is outside 0..600", o->context_seconds);
     drift_pair_source *ps = calloc(1, sizeof *ps);
     if (!ps)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
@@ -310,11 +317,14 @@ drift_status drift_pair_source_create(const drift_clip_set *clips, const drift_d
     }
     if (s == DRIFT_OK && ps->n_kinds == 0)
         s = drift_fail(DRIFT_ERR_ARG, "no noise kind is allowed (babble needs clips under a 'speech' folder)");
-    size_t W = drift_denoise_window_samples(p);
-    ps->clean = malloc(W * sizeof(float));
-    ps->noisy = malloc(W * sizeof(float));
-    ps->noise = malloc(W * sizeof(float));
-    if (s == DRIFT_OK && (!ps->clean || !ps->noisy || !ps->noise))
+    size_t W = drift_denoise_window_samples(p), C = (size_t)(o->context_seconds * p->sample_rate);
+    ps->context = C > W ? C : W;
+    ps->clean = malloc(ps->context * sizeof(float));
+    ps->noisy = malloc(ps->context * sizeof(float));
+    ps->noise = malloc(ps->context * sizeof(float));
+    ps->spec = malloc((size_t)4 * p->frames * (p->n_fft / 2 + 1) * sizeof(float));
+    ps->noise_pw = malloc((size_t)(p->n_fft / 2 + 1) * sizeof(float));
+    if (s == DRIFT_OK && (!ps->clean || !ps->noisy || !ps->noise || !ps->spec || !ps->noise_pw))
         s = drift_fail(DRIFT_ERR_NOMEM, "out of memory");
     if (s == DRIFT_OK)
         s = drift_denoise_stft(p, &ps->stft);
@@ -352,10 +362,15 @@ static void clean_window(drift_pair_source *ps, drift_rng *rng, float *out, size
         out[i] *= g;
 }
 
+size_t drift_pair_samples(const drift_pair_source *ps)
+{
+    return ps->context;
+}
+
 drift_status drift_pair_make(drift_pair_source *ps, drift_rng *rng, float *clean, float *noisy,
                              drift_noise_kind *kind, double *snr_db)
 {
-    size_t W = drift_denoise_window_samples(&ps->p);
+    size_t W = ps->context;
     clean_window(ps, rng, clean, W);
     drift_noise_kind k = (drift_noise_kind)ps->kinds[drift_rng_below(rng, (uint32_t)ps->n_kinds)];
     double snr = ps->o.snr_lo + (ps->o.snr_hi - ps->o.snr_lo) * drift_rng_uniform(rng);
@@ -374,18 +389,22 @@ static drift_status fill(void *user, int64_t step, drift_rng *rng, drift_batch *
 {
     drift_pair_source *ps = user;
     size_t fdim = (size_t)ps->p.bins * ps->p.frames;
-    if (b->dim != fdim || b->extra_dim != fdim)
-        return drift_fail(DRIFT_ERR_SHAPE, "denoise pairs give %zu floats per sample, the model wants %zu + %zu",
-                          fdim, b->dim, b->extra_dim);
+    if (b->dim != fdim || b->extra_dim != 2 * fdim)
+        return drift_fail(DRIFT_ERR_SHAPE, "denoise pairs give %zu + %zu floats per sample, the model wants %zu + %zu",
+                          fdim, 2 * fdim, b->dim, b->extra_dim);
     drift_status s = DRIFT_OK;
+    size_t W = drift_denoise_window_samples(&ps->p);
     for (int i = 0; s == DRIFT_OK && i < b->size; i++) {
         s = drift_pair_make(ps, rng, ps->clean, ps->noisy, NULL, NULL);
+        size_t at = drift_rng_below(rng, (uint32_t)(ps->context - W + 1)); /* the window inside the context */
         if (s == DRIFT_OK)
-            s = drift_denoise_features(&ps->p, ps->stft, ps->clean, b->x0 + i * fdim, NULL);
+            s = drift_denoise_noise_estimate(&ps->p, ps->stft, ps->noisy, ps->context, ps->noise_pw);
+        float *cond = b->extra + i * 2 * fdim;
         if (s == DRIFT_OK)
-            s = drift_denoise_features(&ps->p, ps->stft, ps->noisy, b->extra + i * fdim, NULL);
+            s = drift_denoise_features(&ps->p, ps->stft, ps->noisy + at, ps->noise_pw, cond, ps->spec);
         if (s == DRIFT_OK)
-            drift_denoise_to_gain(b->extra + i * fdim, fdim, b->x0 + i * fdim);
+            s = drift_denoise_target(&ps->p, ps->stft, ps->clean + at, ps->noisy + at, cond, ps->spec,
+                                     b->x0 + i * fdim);
     }
     return s;
 }

@@ -7,11 +7,14 @@
  * path), mixed to mono and resampled to one rate. Clips whose path has a
  * folder named "speech" are speech: babble noise is made from them.
  *
- * Each training pair: a random clip window (retried when nearly silent),
- * scaled to a random level (-35..-15 dBFS RMS), plus one noise kind drawn
- * from the allowed ones at an SNR uniform in [snr_lo, snr_hi] dB over the
- * window. The batch holds the normalised log-gain (clean minus noisy, see
- * denoise.h) as x0 and the noisy log-magnitude as the conditioning. */
+ * Each training pair: a random stretch of `context_seconds` of a random
+ * clip (retried when nearly silent; zero-padded when the clip is
+ * shorter), scaled to a random level (-35..-15 dBFS RMS), plus one noise
+ * kind drawn from the allowed ones at an SNR uniform in [snr_lo, snr_hi]
+ * dB over the stretch. A batch sample is one model window at a random
+ * place in that stretch: its mask target (denoise.h) as x0, and as the
+ * conditioning its noisy features with the noise estimate of the whole
+ * noisy stretch, as the denoiser estimates it over a file's chunk. */
 #ifndef DRIFT_AUDIO_PAIRS_H
 #define DRIFT_AUDIO_PAIRS_H
 
@@ -54,8 +57,9 @@ double drift_si_sdr(const float *ref, const float *est, size_t n);
 drift_status drift_log_spectral_distance(const float *ref, const float *est, size_t n, int rate, double *out);
 
 typedef struct drift_pair_options {
-    double snr_lo, snr_hi; /* dB; -5, 20 */
-    unsigned noise_mask;   /* bit k allows drift_noise_kind k; 0 = every training kind */
+    double snr_lo, snr_hi;  /* dB; -5, 20 */
+    unsigned noise_mask;    /* bit k allows drift_noise_kind k; 0 = every training kind */
+    double context_seconds; /* length of each pair (at least one window); 3 */
 } drift_pair_options;
 
 typedef struct drift_pair_source drift_pair_source;
@@ -65,8 +69,11 @@ drift_status drift_pair_source_create(const drift_clip_set *clips, const drift_d
                                       const drift_pair_options *o, drift_pair_source **out);
 void drift_pair_source_free(drift_pair_source *ps);
 
-/* One pair of windows (drift_denoise_window_samples(p) samples each) from
- * rng; *kind and *snr_db (may be NULL) say what was mixed. */
+/* Samples in each pair: the context, at least one model window. */
+size_t drift_pair_samples(const drift_pair_source *ps);
+
+/* One pair (drift_pair_samples(ps) samples each) from rng; *kind and
+ * *snr_db (may be NULL) say what was mixed. */
 drift_status drift_pair_make(drift_pair_source *ps, drift_rng *rng, float *clean, float *noisy,
                              drift_noise_kind *kind, double *snr_db);
 

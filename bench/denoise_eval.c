@@ -6,6 +6,10 @@
  *   denoise_eval score CLEAN EST NOISY
  *       prints "si_sdr_in si_sdr_out lsd_in lsd_out" (dB) of NOISY and EST
  *       against CLEAN (EST trimmed or zero-padded to CLEAN's length)
+ *   denoise_eval window-wiener NOISY OUT
+ *       NOISY (mono, at the default model rate) through the diffusion
+ *       method's windows with the Wiener gain of its features as the mask
+ *       (what a model whose residual is 0 would give)
  *   denoise_eval score-list < LINES
  *       the same for each input line "LABEL CLEAN EST NOISY", printed as
  *       "LABEL si_sdr_in si_sdr_out lsd_in lsd_out" (one process: FFT plans
@@ -82,8 +86,41 @@ static int score(char **argv, const char *label)
     return 0;
 }
 
+/* The Wiener gain rows of the features as the mask. */
+static drift_status wiener_mask(void *user, int count, int64_t first, const float *cond, float *mask)
+{
+    const drift_denoise_params *p = user;
+    size_t dim = (size_t)p->bins * p->frames;
+    memset(mask, 0, (size_t)count * dim * sizeof(float));
+    drift_denoise_mask_from_output(p, count, cond, mask);
+    return DRIFT_OK;
+}
+
+static int window_wiener(char **argv)
+{
+    drift_denoise_params p = drift_denoise_params_default();
+    drift_audio a;
+    drift_stft *st;
+    if (drift_audio_read(argv[0], &a) != DRIFT_OK || a.channels != 1 || a.rate != p.sample_rate)
+        return fail(argv[0]);
+    if (drift_denoise_stft(&p, &st) != DRIFT_OK)
+        return fail("stft");
+    float *y = malloc(a.frames * sizeof(float));
+    if (!y || drift_denoise_mono(&p, st, wiener_mask, &p, 0, 0, a.data, a.frames, y) != DRIFT_OK)
+        return fail("window-wiener");
+    memcpy(a.data, y, a.frames * sizeof(float));
+    if (drift_audio_write(argv[1], &a, DRIFT_AUDIO_WAV_FLOAT) != DRIFT_OK)
+        return fail(argv[1]);
+    free(y);
+    drift_stft_free(st);
+    drift_audio_free(&a);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "window-wiener") == 0)
+        return window_wiener(argv + 2);
     if (argc == 8 && strcmp(argv[1], "mix") == 0)
         return mix(argv + 2);
     if (argc == 5 && strcmp(argv[1], "score") == 0)
@@ -101,6 +138,7 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "usage: denoise_eval mix CLEAN KIND SNR_DB SEED NOISY NOISE\n"
                     "       denoise_eval score CLEAN EST NOISY\n"
+                    "       denoise_eval window-wiener NOISY OUT\n"
                     "       denoise_eval score-list < \"LABEL CLEAN EST NOISY\" lines\n");
     return 2;
 }

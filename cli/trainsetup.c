@@ -187,6 +187,7 @@ static drift_denoise_params read_denoise_params(recipe *r)
     p.frames = (int)recipe_int(r, "frames", 8, 4096, p.frames);
     p.db_lo = (float)recipe_num(r, "db_lo", -200, 200, p.db_lo);
     p.db_hi = (float)recipe_num(r, "db_hi", -200, 200, p.db_hi);
+    p.level_db = (float)recipe_num(r, "level_dbfs", -80, 0, p.level_db);
     return p;
 }
 
@@ -194,7 +195,8 @@ static drift_status setup_denoise(recipe *r, train_setup *ts, const char *dir, d
                                   drift_model_config *c)
 {
     drift_denoise_params p = read_denoise_params(r);
-    drift_pair_options po = {recipe_num(r, "snr_lo", -30, 60, -5), recipe_num(r, "snr_hi", -30, 60, 20), 0};
+    drift_pair_options po = {recipe_num(r, "snr_lo", -30, 60, -5), recipe_num(r, "snr_hi", -30, 60, 20), 0,
+                             recipe_num(r, "context_seconds", 0, 600, 3)};
     double clip_seconds = recipe_num(r, "clip_seconds", 0, 36000, 30);
     drift_status s = drift_denoise_params_check(&p);
     denoise_data *d = s == DRIFT_OK ? calloc(1, sizeof *d) : NULL;
@@ -205,7 +207,7 @@ static drift_status setup_denoise(recipe *r, train_setup *ts, const char *dir, d
     ts->data_state = d;
     ts->data_free = denoise_data_free;
     read_network(r, u, p.bins, 1);
-    u->cond_channels = p.bins;
+    u->cond_channels = 2 * p.bins; /* noisy features and the noise estimate */
     *c = drift_model_config_default(u);
     c->task_json = d->task_json = drift_denoise_params_to_json(&p);
     ts->opts.spatial[0] = p.frames;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # eval_denoise.sh: drift's denoising quality against its peers, in one run.
 #   sh scripts/eval_denoise.sh [--model M.safetensors] [--steps N] [--label TEXT] [--build DIR] [--data DIR]
-#                              [--out DIR]
+#                              [--out DIR] [--clips DIR] [--noises "fan whine"] [--amounts "0.1 ... 0.6"]
+#                              [--seconds S]
 # Mixes every held-out clean clip (DIR/eval of scripts/render_denoise_data.sh:
 # voices, languages, sentences and instruments never used in training) with
 # the two held-out noise types (fan, whine) at 0, 5 and 10 dB SNR, denoises
@@ -12,7 +13,9 @@
 #           amount tuned per SNR over 0.1 .. 0.6 on the same mixtures
 # and prints, per SNR, the mean SI-SDR improvement (dB, higher is better)
 # and log-spectral distance (dB, lower is better) of each. Without --model
-# only the spectral method and sox run.
+# only the spectral method and sox run. --clips, --noises and --seconds
+# (keep the first S seconds of each clip) make other mixture sets, e.g. the
+# training distribution: --clips data/denoise/train --noises "pink hum".
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build/release
@@ -21,11 +24,21 @@ OUT=$ROOT/out/eval_denoise
 MODEL=""
 LABEL=""
 STEPS=""
+CLIPS=""
+NOISES="fan whine"
+AMOUNTS="0.1 0.2 0.3 0.4 0.5 0.6"
+SECONDS_KEPT=""
+EXTRA=""
 while [ $# -gt 0 ]; do
     case $1 in
     --model) MODEL=$2; shift 2 ;;
     --label) LABEL=$2; shift 2 ;;
     --steps) STEPS="--steps $2"; shift 2 ;;
+    --strength) EXTRA="$EXTRA --strength $2"; shift 2 ;;
+    --clips) CLIPS=$2; shift 2 ;;
+    --noises) NOISES=$2; shift 2 ;;
+    --amounts) AMOUNTS=$2; shift 2 ;;
+    --seconds) SECONDS_KEPT="trim 0 $2"; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -36,16 +49,16 @@ DRIFT=$BUILD/drift
 EVAL=$BUILD/bench/denoise_eval
 [ -x "$DRIFT" ] && [ -x "$EVAL" ] || { echo "eval_denoise: build drift and denoise_eval in $BUILD first" >&2; exit 1; }
 [ -d "$DATA/eval" ] || sh "$ROOT/scripts/render_denoise_data.sh" "$DATA"
-AMOUNTS="0.1 0.2 0.3 0.4 0.5 0.6"
+[ -n "$CLIPS" ] || CLIPS=$DATA/eval
 rm -rf "$OUT"
 mkdir -p "$OUT/clean" "$OUT/noisy" "$OUT/noise" "$OUT/drift" "$OUT/spectral" "$OUT/sox"
 
 # Mixtures: name = clip_kind_snr.
 seed=1
-for f in $(find "$DATA/eval" -name '*.wav' | sort); do
+for f in $(find "$CLIPS" -name '*.wav' | sort); do
     base=$(basename "$f" .wav)
-    sox "$f" -r 16000 -c 1 -b 32 -e float "$OUT/clean/$base.wav"
-    for kind in fan whine; do
+    sox "$f" -r 16000 -c 1 -b 32 -e float "$OUT/clean/$base.wav" $SECONDS_KEPT
+    for kind in $NOISES; do
         for snr in 0 5 10; do
             "$EVAL" mix "$OUT/clean/$base.wav" $kind $snr $seed "$OUT/noisy/${base}_${kind}_$snr.wav" \
                 "$OUT/noise/${base}_${kind}_$snr.wav"
@@ -63,7 +76,7 @@ time_of() { # command... ; prints seconds
 }
 if [ -n "$MODEL" ]; then
     echo "eval_denoise: drift diffusion took $(time_of "$DRIFT" denoise "$OUT/noisy" "$OUT/drift" --model "$MODEL" \
-        $STEPS --quiet) s" >&2
+        $STEPS $EXTRA --quiet) s" >&2
 fi
 echo "eval_denoise: drift spectral took $(time_of "$DRIFT" denoise "$OUT/noisy" "$OUT/spectral" --method spectral \
     --quiet) s" >&2

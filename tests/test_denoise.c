@@ -130,10 +130,11 @@ static void test_scores(void)
     CHECK(fabs(lsd - 20) < 0.01, "LSD of a +20 dB copy %g", lsd);
 }
 
-static drift_status identity(void *user, int count, int64_t first, const float *noisy, float *clean)
+static drift_status identity(void *user, int count, int64_t first, const float *noisy, float *mask)
 {
     size_t dim = *(size_t *)user;
-    memcpy(clean, noisy, (size_t)count * dim * sizeof(float));
+    for (size_t i = 0; i < (size_t)count * dim; i++)
+        mask[i] = 1.0f;
     return DRIFT_OK;
 }
 
@@ -280,18 +281,12 @@ static void test_params(void)
     free(json);
     CHECK(drift_denoise_params_from_json("{\"kind\":\"sound\"}", &q) == DRIFT_ERR_ARG &&
               strstr(drift_last_error(), "not a denoising model"), "other task: %s", drift_last_error());
-    CHECK(drift_denoise_params_from_json("{\"kind\":\"denoise\",\"bins\":9999}", &q) == DRIFT_ERR_ARG &&
+    CHECK(drift_denoise_params_from_json("{\"kind\":\"denoise\",\"target\":\"wiener_residual\",\"bins\":9999}", &q) == DRIFT_ERR_ARG &&
               strstr(drift_last_error(), "9999"), "bad bins: %s", drift_last_error());
-    CHECK(drift_denoise_params_from_json("{\"kind\":\"denoise\",\"hop\":\"x\"}", &q) == DRIFT_ERR_FORMAT,
-          "hop not a number");
-    /* Gains: clean - noisy clipped to [-1, 1], and back. */
-    float noisy[3] = {0.5f, -0.2f, 0.9f}, x[3] = {0.1f, -0.3f, -0.9f};
-    drift_denoise_to_gain(noisy, 3, x);
-    CHECK(fabsf(x[0] + 0.4f) < 1e-6f && fabsf(x[1] + 0.1f) < 1e-6f && x[2] == -1.0f, "gains %g %g %g", x[0], x[1],
-          x[2]);
-    drift_denoise_apply_gain(noisy, 3, x);
-    CHECK(fabsf(x[0] - 0.1f) < 1e-6f && fabsf(x[1] + 0.3f) < 1e-6f && fabsf(x[2] + 0.1f) < 1e-6f, "clean %g %g %g",
-          x[0], x[1], x[2]);
+    CHECK(drift_denoise_params_from_json("{\"kind\":\"denoise\",\"target\":\"wiener_residual\",\"hop\":\"x\"}", &q) ==
+              DRIFT_ERR_FORMAT, "hop not a number");
+    CHECK(drift_denoise_params_from_json("{\"kind\":\"denoise\"}", &q) == DRIFT_ERR_FORMAT &&
+              strstr(drift_last_error(), "retrain"), "a model of the older log-gain target: %s", drift_last_error());
     drift_denoise_options o;
     drift_denoise_options_default(&o);
     drift_audio_denoiser *d;
@@ -308,9 +303,11 @@ static void test_pairs(void)
     size_t lengths[1] = {len};
     bool speech[1] = {true};
     drift_clip_set set = {clips, lengths, speech, 1, p.sample_rate};
-    drift_pair_options po = {-5, 20, 0};
+    drift_pair_options po = {-5, 20, 0, 1.0};
     drift_pair_source *ps;
     CHECK(drift_pair_source_create(&set, &p, &po, &ps) == DRIFT_OK, "pairs: %s", drift_last_error());
+    CHECK(drift_pair_samples(ps) == (size_t)p.sample_rate, "pairs of %zu samples", drift_pair_samples(ps));
+    W = drift_pair_samples(ps);
     float *c1 = malloc(W * sizeof(float)), *n1 = malloc(W * sizeof(float));
     float *c2 = malloc(W * sizeof(float)), *n2 = malloc(W * sizeof(float));
     int seen[DRIFT_NOISE_COUNT] = {0};
@@ -337,6 +334,65 @@ static void test_pairs(void)
     free(c1), free(n1), free(c2), free(n2);
 }
 
+/* Features of a tone in weak noise (Wiener gain near 1 on the tone, low
+ * elsewhere), independent of the window's level; targets of half, equal
+ * and doubled clean windows, and masks rebuilt from them. */
+static void test_targets(void)
+{
+    drift_denoise_params p = drift_denoise_params_default();
+    drift_stft *st;
+    CHECK(drift_denoise_stft(&p, &st) == DRIFT_OK, "stft");
+    size_t W = drift_denoise_window_samples(&p), dim = (size_t)p.bins * p.frames, F = (size_t)p.frames;
+    int nb = p.n_fft / 2 + 1;
+    float *noisy = malloc(W * sizeof(float)), *quiet = malloc(W * sizeof(float)), *clean = malloc(W * sizeof(float));
+    float *work = malloc((size_t)4 * F * nb * sizeof(float)), *t = malloc(dim * sizeof(float));
+    float *f1 = malloc(2 * dim * sizeof(float)), *f2 = malloc(2 * dim * sizeof(float));
+    float *pw1 = malloc(nb * sizeof(float)), *pw2 = malloc(nb * sizeof(float));
+    drift_rng rng;
+    drift_rng_init(&rng, 3, 0);
+    drift_rng_normal(&rng, noisy, W);
+    for (size_t i = 0; i < W; i++) { /* bin 64 = 2 kHz, 30 dB above the noise per bin */
+        noisy[i] = 0.01f * noisy[i] + 0.3f * sinf(2.0f * (float)M_PI * 2000.0f * (float)i / 16000.0f);
+        quiet[i] = 0.01f * noisy[i];
+    }
+    /* The noise alone gives the noise estimate (as a chunk's pauses would). */
+    float *noise_only = malloc(W * sizeof(float));
+    drift_rng_init(&rng, 3, 1);
+    drift_rng_normal(&rng, noise_only, W);
+    for (size_t i = 0; i < W; i++)
+        noise_only[i] *= 0.01f;
+    CHECK(drift_denoise_noise_estimate(&p, st, noise_only, W, pw1) == DRIFT_OK, "noise estimate");
+    for (int k = 0; k < nb; k++)
+        pw2[k] = 1e-4f * pw1[k];
+    CHECK(drift_denoise_features(&p, st, noisy, pw1, f1, NULL) == DRIFT_OK &&
+              drift_denoise_features(&p, st, quiet, pw2, f2, NULL) == DRIFT_OK, "features");
+    float worst = 0;
+    for (size_t i = 0; i < 2 * dim; i++)
+        worst = fmaxf(worst, fabsf(f1[i] - f2[i]));
+    CHECK(worst < 1e-3f, "features of a window 40 dB quieter differ by %g", worst);
+    float g_tone = 0, g_far = 0;
+    for (size_t f = 8; f < F; f++) /* after the recursion settles */
+        g_tone += 0.5f * (f1[dim + 64 * F + f] + 1) / (float)(F - 8), g_far += 0.5f * (f1[dim + 200 * F + f] + 1) / (float)(F - 8);
+    CHECK(g_tone > 0.95f && g_far < 0.3f, "Wiener gains: %g on the tone, %g far from it", g_tone, g_far);
+    const float ratios[3] = {0.5f, 1.0f, 2.0f};
+    for (int r = 0; r < 3; r++) {
+        for (size_t i = 0; i < W; i++)
+            clean[i] = ratios[r] * noisy[i];
+        CHECK(drift_denoise_target(&p, st, clean, noisy, f1, work, t) == DRIFT_OK, "target: %s", drift_last_error());
+        drift_denoise_mask_from_output(&p, 1, f1, t);
+        float off = 0;
+        for (size_t i = 0; i < dim; i++)
+            off = fmaxf(off, fabsf(t[i] - fminf(ratios[r], 1.0f)));
+        CHECK(off < 1e-4f, "clean = %g noisy: mask rebuilt from the target off by %g", ratios[r], off);
+    }
+    t[0] = 5.0f, t[1] = -5.0f;
+    drift_denoise_mask_from_output(&p, 1, f1, t);
+    CHECK(t[0] == 1.0f && t[1] == 0.0f, "masks of out-of-range outputs %g %g", t[0], t[1]);
+    free(noisy), free(quiet), free(clean), free(work), free(t), free(f1), free(f2), free(pw1), free(pw2);
+    free(noise_only);
+    drift_stft_free(st);
+}
+
 int main(void)
 {
     snprintf(test_tmpdir, sizeof test_tmpdir, "/tmp/drift_test_denoise_XXXXXX");
@@ -348,6 +404,7 @@ int main(void)
     test_spectral_improves();
     test_file_chunks();
     test_params();
+    test_targets();
     test_pairs();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_tmpdir);
