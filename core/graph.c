@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GRAD_SPARES 64
+
 struct drift_graph {
     drift_arena arena;
     drift_node *nodes;
@@ -14,6 +16,13 @@ struct drift_graph {
     float *scratch[2];
     size_t scratch_cap[2];
     size_t extra_allocs; /* node table and scratch growth */
+    /* Gradient buffers whose tensors backward is done with, for reuse by
+     * later gradients (a step's live gradients are a narrow frontier). */
+    struct {
+        float *data;
+        size_t numel;
+    } spare[GRAD_SPARES];
+    int n_spare;
     bool grad_enabled;
     drift_status status;
     char error[512];
@@ -46,6 +55,7 @@ void drift_graph_reset(drift_graph *g)
 {
     drift_arena_reset(&g->arena);
     g->n_nodes = 0;
+    g->n_spare = 0;
     g->status = DRIFT_OK;
     g->error[0] = '\0';
 }
@@ -168,14 +178,49 @@ drift_node *drift_graph_record(drift_graph *g, drift_backward_fn backward, drift
     return node;
 }
 
+/* The smallest spare buffer that holds numel floats without wasting more
+ * than half of it, taken out of the list; NULL if none. */
+static float *take_spare(drift_graph *g, size_t numel)
+{
+    int best = -1;
+    for (int i = 0; i < g->n_spare; i++)
+        if (g->spare[i].numel >= numel && g->spare[i].numel <= 2 * numel &&
+            (best < 0 || g->spare[i].numel < g->spare[best].numel))
+            best = i;
+    if (best < 0)
+        return NULL;
+    float *p = g->spare[best].data;
+    g->spare[best] = g->spare[--g->n_spare];
+    return p;
+}
+
+/* Backward has run the node that made t: nothing reads t's gradient any
+ * more, so a graph-owned buffer goes to the spares. */
+static void retire_grad(drift_graph *g, drift_tensor *t)
+{
+    if (!(t->flags & DRIFT_T_GRAD_OWNED))
+        return;
+    if (g->n_spare < GRAD_SPARES) {
+        g->spare[g->n_spare].data = t->grad;
+        g->spare[g->n_spare].numel = t->numel;
+        g->n_spare++;
+    }
+    t->grad = NULL;
+    t->flags &= ~DRIFT_T_GRAD_OWNED;
+}
+
 float *drift_grad(drift_graph *g, drift_tensor *t)
 {
     if (!drift_tensor_needs_grad(t))
         return NULL;
     if (!t->grad) {
-        t->grad = drift_arena_alloc(&g->arena, t->numel * sizeof(float));
-        if (t->grad)
+        t->grad = take_spare(g, t->numel);
+        if (!t->grad)
+            t->grad = drift_arena_alloc(&g->arena, t->numel * sizeof(float));
+        if (t->grad) {
             drift_parallel_zero(t->grad, t->numel * sizeof(float));
+            t->flags |= DRIFT_T_GRAD_OWNED;
+        }
     }
     if (!t->grad)
         drift_graph_fail(g, DRIFT_ERR_NOMEM, "out of memory for a gradient");
@@ -208,6 +253,8 @@ drift_status drift_graph_backward_from(drift_graph *g, drift_tensor *out)
         node->backward(g, node);
         if (g->status != DRIFT_OK)
             return g->status;
+        if (node->out != out)
+            retire_grad(g, node->out);
     }
     return DRIFT_OK;
 }

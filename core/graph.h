@@ -80,7 +80,13 @@ float *drift_grad(drift_graph *g, drift_tensor *t);
 drift_status drift_graph_backward(drift_graph *g, drift_tensor *loss);
 
 /* Runs every recorded node backwards from an output whose gradient the
- * caller has already filled in (drift_grad(g, out) then write into it). */
+ * caller has already filled in (drift_grad(g, out) then write into it).
+ *
+ * Both keep the gradients of inputs (tensors no node made), of parameters
+ * and of the output backward started from. The gradient of every other
+ * intermediate result is dropped once the node that made it has run
+ * backwards (its grad pointer becomes NULL) and its memory serves later
+ * gradients, so a step holds only the gradients still being summed. */
 drift_status drift_graph_backward_from(drift_graph *g, drift_tensor *out);
 
 /* Bytes the arena handed out at most, and how many system allocations the

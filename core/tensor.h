@@ -14,6 +14,7 @@
 enum {
     DRIFT_T_NEEDS_GRAD = 1u << 0, /* backward computes a gradient for it */
     DRIFT_T_PARAM = 1u << 1,      /* a model parameter: grad lives with the model */
+    DRIFT_T_GRAD_OWNED = 1u << 2, /* grad came from the graph (drift_grad): it recycles it */
 };
 
 typedef struct drift_tensor {
