@@ -157,6 +157,21 @@ class Eval:
         scores = [psnr(clean, [fn(y, c) for y in noisy]) for c in candidates]
         return candidates[int(np.argmax(scores))]
 
+    def drift_denoise_steps(self, sigma, clean, noisy, model=None, photo=False):
+        """drift's step count, chosen on the tuning pictures like the peers' settings."""
+        src = self.work("tune_noisy%.1f%s" % (sigma, "_photo" if photo else ""))
+        (self.photo_set if photo else write_set)(src, noisy)
+        scores = {}
+        for steps in (1, 2, 3, 5, 10):
+            dst = self.work("tune_drift%.1f_%d%s" % (sigma, steps, "_photo" if photo else ""))
+            run([self.a.drift, "image", "denoise", src, "-o", dst, "--model", model or self.a.model, "--quiet",
+                 "--threads", str(self.a.threads), "--sigma", str(sigma), "--steps", str(steps)], quiet=True)
+            out = self.photo_read(dst, len(clean)) if photo else read_set(dst, len(clean))
+            scores[steps] = psnr(clean, out)
+        print("denoise sigma %.1f: drift PSNR by steps on the tuning picture(s): %s" %
+              (sigma, ", ".join("%d: %.2f" % kv for kv in scores.items())), flush=True)
+        return max(scores, key=scores.get)
+
     def denoise(self):
         rows = []
         nlm = lambda y, h, s: denoise_nl_means(y, h=h * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True)
@@ -165,8 +180,9 @@ class Eval:
             tnoisy = self.noisy(self.tune, sigma, 7 + int(sigma * 1000))
             src, dst = self.work("noisy%.1f" % sigma), self.work("drift_denoise%.1f" % sigma)
             write_set(src, noisy)
-            secs = self.drift("denoise", src, dst, "--sigma", str(sigma))
-            out = {"drift (DDRM)": read_set(dst, self.a.n)}
+            steps = self.drift_denoise_steps(sigma, self.tune, tnoisy)
+            secs = self.drift("denoise", src, dst, "--sigma", str(sigma), "--steps", str(steps))
+            out = {"drift (DDRM, %d step%s)" % (steps, "s" if steps > 1 else ""): read_set(dst, self.a.n)}
             h = self.best([0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2], lambda y, c: nlm(y, c, sigma), self.tune, tnoisy)
             w = self.best([0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24, 0.32], lambda y, c: denoise_tv_chambolle(y, weight=c),
                           self.tune, tnoisy)
@@ -289,15 +305,16 @@ class Eval:
         tnoisy = np.round(np.clip(tune + sigma * rng.normal(size=tune.shape), 0, 1) * 255) / 255
         src, dst = self.work("photo_noisy%.1f" % sigma), self.work("photo_drift%.1f" % sigma)
         self.photo_set(src, noisy)
+        steps = self.drift_denoise_steps(sigma, [tune], [tnoisy], self.a.photo_model, photo=True)
         run([self.a.drift, "image", "denoise", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
-             "--threads", str(self.a.threads), "--sigma", str(sigma)], quiet=True)
+             "--threads", str(self.a.threads), "--sigma", str(sigma), "--steps", str(steps)], quiet=True)
         axis = lambda y: -1 if y.ndim == 3 else None
         nlm = lambda y, h: denoise_nl_means(y, h=h * sigma, sigma=sigma, patch_size=5, patch_distance=6,
                                             fast_mode=True, channel_axis=axis(y))
         tv = lambda y, w: denoise_tv_chambolle(y, weight=w, channel_axis=axis(y))
         h = self.best([0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0], nlm, [tune], [tnoisy])
         w = self.best([0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24], tv, [tune], [tnoisy])
-        return {"drift (DDRM)": self.photo_read(dst, len(clean)),
+        return {"drift (DDRM, %d step%s)" % (steps, "s" if steps > 1 else ""): self.photo_read(dst, len(clean)),
                 "non-local means (h = %.2f sigma)" % h: [nlm(y, h) for y in noisy],
                 "TV Chambolle (weight %.2f)" % w: [tv(y, w) for y in noisy],
                 "noisy input": noisy}
