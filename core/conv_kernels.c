@@ -116,24 +116,42 @@ static void setup_taps(same_ctx *c, const drift_conv_same *s, float *scratch, si
 }
 
 /* wp[cob][t][ci][j] = weight of output channel cob*CO_BLK + j, input
- * channel ci, tap t; zero for channels past cy. */
-static void pack_weights(const same_ctx *c, const float *w, bool transposed, float *wp)
+ * channel ci, tap t; zero for channels past cy. Channel blocks are packed
+ * in parallel (the packing is a few percent of a small convolution). */
+typedef struct pack_job {
+    const same_ctx *c;
+    const float *w;
+    bool transposed;
+    float *wp;
+} pack_job;
+
+static void pack_range(void *p, size_t begin, size_t end)
 {
+    const pack_job *pj = p;
+    const same_ctx *c = pj->c;
     int T = c->taps;
-    for (int cob = 0; cob < c->ncob; cob++)
+    for (int cob = (int)begin; cob < (int)end; cob++)
         for (int t = 0; t < T; t++)
             for (int ci = 0; ci < c->cx; ci++) {
-                float *dst = wp + (((size_t)cob * T + t) * c->cx + ci) * CO_BLK;
+                float *dst = pj->wp + (((size_t)cob * T + t) * c->cx + ci) * CO_BLK;
                 for (int j = 0; j < CO_BLK; j++) {
                     int o = cob * CO_BLK + j;
                     if (o >= c->cy)
                         dst[j] = 0.0f;
-                    else if (transposed)
-                        dst[j] = w[((size_t)ci * c->cy + o) * T + (T - 1 - t)];
+                    else if (pj->transposed)
+                        dst[j] = pj->w[((size_t)ci * c->cy + o) * T + (T - 1 - t)];
                     else
-                        dst[j] = w[((size_t)o * c->cx + ci) * T + t];
+                        dst[j] = pj->w[((size_t)o * c->cx + ci) * T + t];
                 }
             }
+}
+
+static void pack_weights(const same_ctx *c, const float *w, bool transposed, float *wp)
+{
+    pack_job pj = {c, w, transposed, wp};
+    size_t per_block = (size_t)c->taps * c->cx * CO_BLK;
+    size_t grain = per_block >= 8192 ? 1 : 8192 / per_block;
+    drift_parallel_for((size_t)c->ncob, grain, pack_range, &pj);
 }
 
 /* Lanes of vector v that lie inside the plane. */
