@@ -4,15 +4,12 @@
  * positions of one sample, accumulated in registers over every tap and
  * input channel (taps outer, so each tap's edge masks load once), then
  * stored once. Weights are packed per call as [cob][tap][cin][CO_BLK] so
- * the broadcasts walk memory in order.
+ * the broadcasts walk memory in order. The input gradient of a "same"
+ * convolution is this forward with the flipped, transposed kernel; the
+ * weight gradient goes through im2col and GEMM (core/op_conv.c).
  *
- * Weight-gradient tile: WG_CO output channels x a group of taps for one
- * input channel, with a vector accumulator per (channel, tap) over the
- * positions of a chunk of samples; each chunk's sums are reduced to
- * scalars and added into gw. Chunks depend only on the shapes.
- *
- * Every output value (and every gw entry within a chunk) is computed by one
- * tile in a fixed order, so results are the same for any thread count. */
+ * Every output value is computed by one tile in a fixed order, so results
+ * are the same for any thread count. */
 #include "conv_kernels.h"
 
 #include "threads.h"
