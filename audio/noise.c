@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const names[DRIFT_NOISE_COUNT] = {"white", "pink", "brown", "hum", "babble",
-                                                     "clicks", "rumble", "fan", "whine"};
+                                                     "clicks", "rumble", "tones", "fan", "whine"};
 
 const char *drift_noise_name(drift_noise_kind kind)
 {
@@ -20,7 +20,7 @@ drift_status drift_noise_parse(const char *name, drift_noise_kind *kind)
             return DRIFT_OK;
         }
     return drift_fail(DRIFT_ERR_ARG, "unknown noise '%s' (known: white, pink, brown, hum, babble, clicks, "
-                      "rumble, fan, whine)", name ? name : "(null)");
+                      "rumble, tones, fan, whine)", name ? name : "(null)");
 }
 
 bool drift_noise_held_out(drift_noise_kind kind)
@@ -176,6 +176,21 @@ static void rumble(int rate, size_t n, drift_rng *r, float *out)
     drift_biquad(DRIFT_BIQUAD_HIGHPASS, lo, 0.707, rate, out, n);
 }
 
+/* 1 to 3 steady sine tones (no vibrato, no harmonics) at frequencies
+ * spread evenly in log frequency over 150 Hz .. 7 kHz (below 0.45 rate),
+ * of random amplitudes and phases. */
+static void tones(int rate, size_t n, drift_rng *r, float *out)
+{
+    memset(out, 0, n * sizeof(float));
+    int count = 1 + (int)drift_rng_below(r, 3);
+    for (int k = 0; k < count; k++) {
+        double f = exp(uniform(r, log(150.0), log(fmin(7000, 0.45 * rate))));
+        double amp = uniform(r, 0.3, 1.0), ph = uniform(r, 0, 2 * M_PI), w = 2 * M_PI * f / rate;
+        for (size_t i = 0; i < n; i++)
+            out[i] += (float)(amp * sin(w * (double)i + ph));
+    }
+}
+
 static void fan(int rate, size_t n, drift_rng *r, float *out)
 {
     pink(rate, n, r, out);
@@ -224,6 +239,7 @@ drift_status drift_noise_generate(drift_noise_kind kind, int rate, size_t n, dri
     }
     case DRIFT_NOISE_CLICKS: clicks(rate, n, rng, out); break;
     case DRIFT_NOISE_RUMBLE: rumble(rate, n, rng, out); break;
+    case DRIFT_NOISE_TONES: tones(rate, n, rng, out); break;
     case DRIFT_NOISE_FAN: fan(rate, n, rng, out); break;
     default: whine(rate, n, rng, out); break;
     }

@@ -12,6 +12,9 @@
  *   babble   4 to 7 overlapping excerpts of other speech (needs clips)
  *   clicks   sparse decaying impulses plus fine crackle (vinyl-like)
  *   rumble   band-limited low noise, a random band inside 20..250 Hz
+ *   tones    1 to 3 steady sine tones at 150 Hz .. 7 kHz (whistles,
+ *            electrical interference); added after a model trained
+ *            without it kept the held-out whine as if it were signal
  * Kinds held out of training, for evaluation only:
  *   fan      air-conditioner-like noise: pink-ish noise band-passed around
  *            a random 200..1200 Hz, slowly amplitude-modulated at a blade
@@ -34,6 +37,7 @@ typedef enum drift_noise_kind {
     DRIFT_NOISE_BABBLE,
     DRIFT_NOISE_CLICKS,
     DRIFT_NOISE_RUMBLE,
+    DRIFT_NOISE_TONES,
     DRIFT_NOISE_FAN,
     DRIFT_NOISE_WHINE,
     DRIFT_NOISE_COUNT

@@ -81,6 +81,17 @@ static void test_noises(void)
     drift_rng_init(&r, 3, 3);
     drift_noise_generate(DRIFT_NOISE_HUM, rate, n, &r, NULL, x);
     CHECK(band_power(x, n, rate, 40, 70) > 1000 * band_power(x, n, rate, 1100, 2200), "hum is not at mains pitch");
+    /* Tones: nearly all the power in at most 3 narrow peaks (5 bins each, Hann leakage). */
+    drift_noise_generate(DRIFT_NOISE_TONES, rate, n, &r, NULL, x);
+    int peaks = 0;
+    double total = band_power(x, n, rate, 0, 8000), in_peaks = 0;
+    for (double f = 0; f < 8000; f += 15.625) {
+        double b = band_power(x, n, rate, f, f + 15.625);
+        if (b > 1e-3 * total * 512)
+            peaks++, in_peaks += b;
+    }
+    CHECK(peaks >= 1 && peaks <= 15 && in_peaks > 0.99 * total * 512, "tones: %d peak bins hold %.3f of the power",
+          peaks, in_peaks / (total * 512));
     CHECK(drift_noise_generate(DRIFT_NOISE_BABBLE, rate, n, &r, NULL, x) == DRIFT_ERR_ARG, "babble without speech");
     drift_noise_kind kind;
     CHECK(drift_noise_parse("waterfall", &kind) == DRIFT_ERR_ARG && strstr(drift_last_error(), "waterfall"),
@@ -328,7 +339,8 @@ static void test_pairs(void)
               10 * log10(ec / en), snr);
     }
     CHECK(!seen[DRIFT_NOISE_FAN] && !seen[DRIFT_NOISE_WHINE], "held-out noise in training pairs");
-    CHECK(seen[DRIFT_NOISE_BABBLE] > 0 && seen[DRIFT_NOISE_HUM] > 0, "babble and hum appear");
+    CHECK(seen[DRIFT_NOISE_BABBLE] > 0 && seen[DRIFT_NOISE_HUM] > 0 && seen[DRIFT_NOISE_TONES] > 0,
+          "babble, hum and tones appear");
     drift_pair_source_free(ps);
     free(clip);
     free(c1), free(n1), free(c2), free(n2);
