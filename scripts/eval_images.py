@@ -157,19 +157,20 @@ class Eval:
         scores = [psnr(clean, [fn(y, c) for y in noisy]) for c in candidates]
         return candidates[int(np.argmax(scores))]
 
-    def drift_denoise_steps(self, sigma, clean, noisy, model=None, photo=False):
-        """drift's step count, chosen on the tuning pictures like the peers' settings."""
-        src = self.work("tune_noisy%.1f%s" % (sigma, "_photo" if photo else ""))
-        (self.photo_set if photo else write_set)(src, noisy)
+    def tuned_steps(self, name, task, args, clean, inputs, score, model=None, photo=False,
+                    choices=(1, 2, 3, 5, 10, 20)):
+        """drift's step count for a task, chosen on the tuning pictures like the peers' settings."""
+        src = self.work("tune_%s_in" % name)
+        (self.photo_set if photo else write_set)(src, inputs)
         scores = {}
-        for steps in (1, 2, 3, 5, 10):
-            dst = self.work("tune_drift%.1f_%d%s" % (sigma, steps, "_photo" if photo else ""))
-            run([self.a.drift, "image", "denoise", src, "-o", dst, "--model", model or self.a.model, "--quiet",
-                 "--threads", str(self.a.threads), "--sigma", str(sigma), "--steps", str(steps)], quiet=True)
+        for steps in choices:
+            dst = self.work("tune_%s_%d" % (name, steps))
+            run([self.a.drift, "image", task, src, "-o", dst, "--model", model or self.a.model, "--quiet",
+                 "--threads", str(self.a.threads), "--steps", str(steps)] + list(args), quiet=True)
             out = self.photo_read(dst, len(clean)) if photo else read_set(dst, len(clean))
-            scores[steps] = psnr(clean, out)
-        print("denoise sigma %.1f: drift PSNR by steps on the tuning picture(s): %s" %
-              (sigma, ", ".join("%d: %.2f" % kv for kv in scores.items())), flush=True)
+            scores[steps] = score(clean, out)
+        print("%s: drift PSNR by steps on the tuning picture(s): %s" %
+              (name, ", ".join("%d: %.2f" % kv for kv in scores.items())), flush=True)
         return max(scores, key=scores.get)
 
     def denoise(self):
@@ -180,7 +181,7 @@ class Eval:
             tnoisy = self.noisy(self.tune, sigma, 7 + int(sigma * 1000))
             src, dst = self.work("noisy%.1f" % sigma), self.work("drift_denoise%.1f" % sigma)
             write_set(src, noisy)
-            steps = self.drift_denoise_steps(sigma, self.tune, tnoisy)
+            steps = self.tuned_steps("denoise%.1f" % sigma, "denoise", ["--sigma", str(sigma)], self.tune, tnoisy, psnr)
             secs = self.drift("denoise", src, dst, "--sigma", str(sigma), "--steps", str(steps))
             out = {"drift (DDRM, %d step%s)" % (steps, "s" if steps > 1 else ""): read_set(dst, self.a.n)}
             h = self.best([0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2], lambda y, c: nlm(y, c, sigma), self.tune, tnoisy)
@@ -212,11 +213,16 @@ class Eval:
             write_set(src, held)
             cv2.imwrite(mpath, mask.astype(np.uint8) * 255)
             out = {}
-            for method in ("repaint", "ddrm"):
+            for method in self.a.inpaint_methods.split(","):
                 dst = self.work("drift_%s_%s" % (method, tag))
-                secs = self.drift("inpaint", src, dst, "--mask", mpath, "--method", method)
+                extra, label = ["--mask", mpath, "--method", method], "RePaint"
+                if method == "ddrm":
+                    steps = self.tuned_steps("inpaint_%s" % tag, "inpaint", extra, self.tune, self.tune * ~mask,
+                                             lambda c, x: psnr(c, x, mask))
+                    extra, label = extra + ["--steps", str(steps)], "DDRM, %d steps" % steps
+                secs = self.drift("inpaint", src, dst, *extra)
                 print("inpaint %s %s: drift %.1f s" % (tag, method, secs), flush=True)
-                out["drift (%s)" % ("RePaint" if method == "repaint" else "DDRM")] = read_set(dst, self.a.n)
+                out["drift (%s)" % label] = read_set(dst, self.a.n)
             held8 = [to8(y) for y in held]
             m8 = mask.astype(np.uint8)
             out["OpenCV Telea"] = np.array([cv2.inpaint(y, m8, 3, cv2.INPAINT_TELEA) / 255.0 for y in held8])
@@ -242,9 +248,11 @@ class Eval:
             low = self.clean.reshape(self.a.n, 32 // scale, scale, 32 // scale, scale).mean(axis=(2, 4))
             src, dst = self.work("low%d" % scale), self.work("drift_up%d" % scale)
             write_set(src, low)
-            secs = self.drift("upscale", src, dst, "--scale", str(scale))
+            tlow = self.tune.reshape(len(self.tune), 32 // scale, scale, 32 // scale, scale).mean(axis=(2, 4))
+            steps = self.tuned_steps("upscale%d" % scale, "upscale", ["--scale", str(scale)], self.tune, tlow, psnr)
+            secs = self.drift("upscale", src, dst, "--scale", str(scale), "--steps", str(steps))
             print("upscale x%d: drift %.1f s" % (scale, secs), flush=True)
-            out = {"drift (DDRM)": read_set(dst, self.a.n),
+            out = {"drift (DDRM, %d steps)" % steps: read_set(dst, self.a.n),
                    "ImageMagick bicubic (Catrom)": self.convert(src, self.a.n, "Catrom", scale,
                                                                 self.work("im_cubic%d" % scale)),
                    "ImageMagick Lanczos": self.convert(src, self.a.n, "Lanczos", scale,
@@ -286,7 +294,7 @@ class Eval:
             out = self.photo_denoise(clean, tune, sigma)
             for name, x in out.items():
                 rows.append(["denoise sigma %.1f" % sigma, name, "%.2f" % psnr(clean, x), "%.4f" % ssim(clean, x)])
-        for name, x in self.photo_upscale(clean).items():
+        for name, x in self.photo_upscale(clean, tune).items():
             rows.append(["upscale x2", name, "%.2f" % psnr(clean, x), "%.4f" % ssim(clean, x)])
         self.table("Photographs (%s; centre crops of %d pixels)" % (", ".join(names), self.a.photo_crop),
                    ["task", "method", "PSNR dB", "SSIM"], rows)
@@ -305,7 +313,8 @@ class Eval:
         tnoisy = np.round(np.clip(tune + sigma * rng.normal(size=tune.shape), 0, 1) * 255) / 255
         src, dst = self.work("photo_noisy%.1f" % sigma), self.work("photo_drift%.1f" % sigma)
         self.photo_set(src, noisy)
-        steps = self.drift_denoise_steps(sigma, [tune], [tnoisy], self.a.photo_model, photo=True)
+        steps = self.tuned_steps("photo_denoise%.1f" % sigma, "denoise", ["--sigma", str(sigma)], [tune], [tnoisy],
+                                 psnr, self.a.photo_model, photo=True)
         run([self.a.drift, "image", "denoise", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
              "--threads", str(self.a.threads), "--sigma", str(sigma), "--steps", str(steps)], quiet=True)
         axis = lambda y: -1 if y.ndim == 3 else None
@@ -319,16 +328,18 @@ class Eval:
                 "TV Chambolle (weight %.2f)" % w: [tv(y, w) for y in noisy],
                 "noisy input": noisy}
 
-    def photo_upscale(self, clean):
-        low = []
-        for c in clean:
+    def photo_upscale(self, clean, tune):
+        def halve(c):
             h, w = c.shape[:2]
-            low.append(c.reshape(h // 2, 2, w // 2, 2, *c.shape[2:]).mean(axis=(1, 3)))
+            return c.reshape(h // 2, 2, w // 2, 2, *c.shape[2:]).mean(axis=(1, 3))
+        low = [halve(c) for c in clean]
         src, dst = self.work("photo_low2"), self.work("photo_up2")
         self.photo_set(src, low)
+        steps = self.tuned_steps("photo_upscale2", "upscale", ["--scale", "2"], [tune], [halve(tune)], psnr,
+                                 self.a.photo_model, photo=True)
         run([self.a.drift, "image", "upscale", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
-             "--threads", str(self.a.threads), "--scale", "2"], quiet=True)
-        out = {"drift (DDRM)": self.photo_read(dst, len(clean))}
+             "--threads", str(self.a.threads), "--scale", "2", "--steps", str(steps)], quiet=True)
+        out = {"drift (DDRM, %d steps)" % steps: self.photo_read(dst, len(clean))}
         for label, filt in (("ImageMagick bicubic (Catrom)", "Catrom"), ("ImageMagick Lanczos", "Lanczos")):
             folder = self.work("photo_im_" + filt)
             os.makedirs(folder, exist_ok=True)
@@ -355,6 +366,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--work", default="/tmp/drift-eval-images")
     p.add_argument("--tasks", default="denoise,inpaint,upscale,generation,photos")
+    p.add_argument("--inpaint-methods", default="repaint,ddrm", help="drift's inpainting methods to score")
     p.add_argument("--photo-model", default=None, help="an RGB photo model (the photos task runs only with one)")
     p.add_argument("--photos", default=PHOTOS, help="comma-separated files of scikit-image's data folder")
     p.add_argument("--photo-crop", type=int, default=256, help="side of the centre crop of each photograph")
