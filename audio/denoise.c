@@ -87,11 +87,11 @@ drift_status drift_denoise_params_from_json(const char *task_json, drift_denoise
     if (!bad && !json_float(o, "level_dbfs", &p->level_db))
         bad = "level_dbfs";
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(o, "target");
-    bool mask = cJSON_IsString(target) && strcmp(target->valuestring, "wiener_residual") == 0;
+    bool mask = cJSON_IsString(target) && strcmp(target->valuestring, "wiener_log_residual") == 0;
     cJSON_Delete(o);
     if (!bad && !mask)
-        return drift_fail(DRIFT_ERR_FORMAT, "this denoising model predicts an older target (not a residual "
-                          "on the Wiener gain); "
+        return drift_fail(DRIFT_ERR_FORMAT, "this denoising model predicts an older target (not a log "
+                          "residual on the Wiener gain); "
                           "retrain it with this version of drift");
     if (bad)
         return drift_fail(DRIFT_ERR_FORMAT, "denoise task field '%s' is not a valid number", bad);
@@ -107,7 +107,7 @@ char *drift_denoise_params_to_json(const drift_denoise_params *p)
 {
     char buf[512];
     snprintf(buf, sizeof buf,
-             "{\"kind\":\"denoise\",\"target\":\"wiener_residual\",\"sample_rate\":%d,\"n_fft\":%d,\"hop\":%d,"
+             "{\"kind\":\"denoise\",\"target\":\"wiener_log_residual\",\"sample_rate\":%d,\"n_fft\":%d,\"hop\":%d,"
              "\"bins\":%d,\"frames\":%d,\"db_lo\":%.9g,\"db_hi\":%.9g,\"level_dbfs\":%.9g}",
              p->sample_rate, p->n_fft, p->hop, p->bins, p->frames, (double)p->db_lo, (double)p->db_hi,
              (double)p->level_db);
@@ -248,7 +248,7 @@ drift_status drift_denoise_features(const drift_denoise_params *p, const drift_s
  * features cond: (2 bins, frames). */
 static float wiener_of(const float *cond, size_t dim, size_t i)
 {
-    return 0.5f * (cond[dim + i] + 1.0f);
+    return fmaxf(0.5f * (cond[dim + i] + 1.0f), 1e-3f);
 }
 
 drift_status drift_denoise_target(const drift_denoise_params *p, const drift_stft *stft, const float *clean,
@@ -265,7 +265,7 @@ drift_status drift_denoise_target(const drift_denoise_params *p, const drift_stf
             float pc = c[0] * c[0] + c[1] * c[1], pn = n[0] * n[0] + n[1] * n[1];
             float m = pn > 0 ? fminf(sqrtf(pc / pn), 1.0f) : 1.0f;
             size_t i = (size_t)k * F + f;
-            target[i] = fminf(fmaxf(m - wiener_of(cond, dim, i), -1.0f), 1.0f);
+            target[i] = fminf(fmaxf(log10f(fmaxf(m, 1e-6f) / wiener_of(cond, dim, i)), -1.0f), 1.0f);
         }
     return st;
 }
@@ -276,7 +276,7 @@ void drift_denoise_mask_from_output(const drift_denoise_params *p, int count, co
     for (int b = 0; b < count; b++)
         for (size_t i = 0; i < dim; i++) {
             float r = fminf(fmaxf(x[b * dim + i], -1.0f), 1.0f);
-            x[b * dim + i] = fminf(fmaxf(wiener_of(cond + b * 2 * dim, dim, i) + r, 0.0f), 1.0f);
+            x[b * dim + i] = fminf(wiener_of(cond + b * 2 * dim, dim, i) * powf(10.0f, r), 1.0f);
         }
 }
 

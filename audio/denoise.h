@@ -13,14 +13,17 @@
  *     (its noise estimate taken over the surrounding audio: a file chunk
  *     when denoising, a few seconds around the window in training), as
  *     2 g - 1.
- * It predicts the residual clamp(m - g, -1, 1) between the ideal
- * amplitude mask m = min(|clean| / |noisy|, 1) and that Wiener gain; the
- * mask applied is clamp(g + residual, 0, 1). So the network only has to
- * improve on the classical filter, and a residual of 0 is the classical
- * filter itself. These parameters travel in the model's task JSON:
- *     {"kind": "denoise", "target": "wiener_residual", "sample_rate": 16000,
- *      "n_fft": 512, "hop": 128, "bins": 256, "frames": 64, "db_lo": -60,
- *      "db_hi": 40, "level_dbfs": -25}
+ * It predicts the log residual r = clamp(log10(m / g), -1, 1) between the
+ * ideal amplitude mask m = min(|clean| / |noisy|, 1) and that Wiener gain;
+ * the mask applied is min(g 10^r, 1). So the network only has to improve
+ * on the classical filter (a residual of 0 is the classical filter
+ * itself), and a correction it can only resolve coarsely over frequency
+ * (64 channels carry 256 bins) scales the Wiener gain's fine structure
+ * instead of replacing it. These parameters travel in the model's task
+ * JSON:
+ *     {"kind": "denoise", "target": "wiener_log_residual", "sample_rate":
+ *      16000, "n_fft": 512, "hop": 128, "bins": 256, "frames": 64,
+ *      "db_lo": -60, "db_hi": 40, "level_dbfs": -25}
  *
  * Method "diffusion": each window's residual is sampled (DDIM, `steps`
  * levels, 1 by default) from noise or, with strength < 1, SDEdit-style
@@ -93,14 +96,13 @@ drift_status drift_denoise_features(const drift_denoise_params *p, const drift_s
 
 /* The network's training target for one window pair: clean, noisy:
  * (window_samples) and cond: (2 bins, frames) the noisy window's features
- * -> target: (bins, frames) = clamp(m - g, -1, 1): m = min(|C| / |N|, 1)
- * the ideal amplitude mask of their STFTs C and N, g the Wiener gain in
- * cond. work: (2, frames, n_fft/2+1, 2) scratch. */
+ * -> target: (bins, frames) = clamp(log10(m / g), -1, 1): m = min(|C| /
+ * |N|, 1) the ideal amplitude mask of their STFTs C and N, g the Wiener
+ * gain in cond. work: (2, frames, n_fft/2+1, 2) scratch. */
 drift_status drift_denoise_target(const drift_denoise_params *p, const drift_stft *stft, const float *clean,
                                   const float *noisy, const float *cond, float *work, float *target);
 /* Network outputs x: (count, bins, frames) with their features cond:
- * (count, 2 bins, frames) -> masks clamp(g + clamp(x, -1, 1), 0, 1) in
- * place. */
+ * (count, 2 bins, frames) -> masks min(g 10^clamp(x, -1, 1), 1) in place. */
 void drift_denoise_mask_from_output(const drift_denoise_params *p, int count, const float *cond, float *x);
 
 /* Masks a batch of windows: cond: (count, 2 bins, frames) features (see
