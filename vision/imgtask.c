@@ -395,6 +395,8 @@ static drift_status inverse_options(task_ctx *t, const drift_image *in)
 {
     const drift_imgtask_options *o = t->o;
     drift_inverse_defaults(&t->io, o->method);
+    if (o->kind == DRIFT_IMGTASK_DENOISE && o->method == DRIFT_INVERSE_DDRM)
+        t->io.steps = DRIFT_IMGTASK_DENOISE_STEPS;
     if (o->steps > 0)
         t->io.steps = o->steps;
     t->io.seed = o->seed;
