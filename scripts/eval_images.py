@@ -175,7 +175,10 @@ class Eval:
 
     def denoise(self):
         rows = []
-        nlm = lambda y, h, s: denoise_nl_means(y, h=h * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True)
+        # h and the noise sigma NLM subtracts (clipping to [0, 1] makes the
+        # noise weaker than sigma in dark areas) are both tuned.
+        nlm = lambda y, hf, s: denoise_nl_means(y, h=hf[0] * s, sigma=hf[1] * s, patch_size=5, patch_distance=6,
+                                               fast_mode=True)
         for sigma in (0.1, 0.2, 0.3):
             noisy = self.noisy(self.clean, sigma, int(sigma * 1000))
             tnoisy = self.noisy(self.tune, sigma, 7 + int(sigma * 1000))
@@ -184,10 +187,11 @@ class Eval:
             steps = self.tuned_steps("denoise%.1f" % sigma, "denoise", ["--sigma", str(sigma)], self.tune, tnoisy, psnr)
             secs = self.drift("denoise", src, dst, "--sigma", str(sigma), "--steps", str(steps))
             out = {"drift (DDRM, %d step%s)" % (steps, "s" if steps > 1 else ""): read_set(dst, self.a.n)}
-            h = self.best([0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2], lambda y, c: nlm(y, c, sigma), self.tune, tnoisy)
+            h = self.best([(h, f) for f in (0.0, 0.5, 1.0) for h in (0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2)],
+                          lambda y, c: nlm(y, c, sigma), self.tune, tnoisy)
             w = self.best([0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24, 0.32], lambda y, c: denoise_tv_chambolle(y, weight=c),
                           self.tune, tnoisy)
-            out["non-local means (h = %.1f sigma)" % h] = np.array([nlm(y, h, sigma) for y in noisy])
+            out["non-local means (h = %.1f sigma, noise %.1f sigma)" % h] = np.array([nlm(y, h, sigma) for y in noisy])
             out["TV Chambolle (weight %.2f)" % w] = np.array([denoise_tv_chambolle(y, weight=w) for y in noisy])
             out["noisy input"] = noisy
             for name, x in out.items():
@@ -318,13 +322,14 @@ class Eval:
         run([self.a.drift, "image", "denoise", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
              "--threads", str(self.a.threads), "--sigma", str(sigma), "--steps", str(steps)], quiet=True)
         axis = lambda y: -1 if y.ndim == 3 else None
-        nlm = lambda y, h: denoise_nl_means(y, h=h * sigma, sigma=sigma, patch_size=5, patch_distance=6,
-                                            fast_mode=True, channel_axis=axis(y))
+        nlm = lambda y, hf: denoise_nl_means(y, h=hf[0] * sigma, sigma=hf[1] * sigma, patch_size=5, patch_distance=6,
+                                             fast_mode=True, channel_axis=axis(y))
         tv = lambda y, w: denoise_tv_chambolle(y, weight=w, channel_axis=axis(y))
-        h = self.best([0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0], nlm, [tune], [tnoisy])
+        h = self.best([(h, f) for f in (0.0, 0.5, 1.0) for h in (0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0)], nlm, [tune],
+                      [tnoisy])
         w = self.best([0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24], tv, [tune], [tnoisy])
         return {"drift (DDRM, %d step%s)" % (steps, "s" if steps > 1 else ""): self.photo_read(dst, len(clean)),
-                "non-local means (h = %.2f sigma)" % h: [nlm(y, h) for y in noisy],
+                "non-local means (h = %.2f sigma, noise %.1f sigma)" % h: [nlm(y, h) for y in noisy],
                 "TV Chambolle (weight %.2f)" % w: [tv(y, w) for y in noisy],
                 "noisy input": noisy}
 
