@@ -22,7 +22,7 @@
 typedef struct denoise_args {
     const char *in, *out, *model;
     drift_denoise_options o;
-    bool quiet;
+    bool quiet, method_set;
     cli_progress bar;
 } denoise_args;
 
@@ -37,7 +37,10 @@ static void help(void)
            "(in batch, outputs are .wav unless the input is .flac).\n\n"
            "options:\n"
            "  -o, --output PATH    output file (or folder)\n"
-           "  --method M           diffusion (default) or spectral (Wiener filter, no model)\n"
+           "  --method M           spectral (Wiener filter, no model; the default) or diffusion\n"
+           "                       (the learned model; the default when --model is given).\n"
+           "                       On drift's held-out noises spectral is the better of the two\n"
+           "                       (docs/DENOISE.md)\n"
            "  --model PATH         denoising model (default: presets/" DEFAULT_MODEL ")\n"
            "  --steps N            sampler steps (default 1)\n"
            "  --strength S         how far the model may move away from the classical\n"
@@ -49,7 +52,7 @@ static void help(void)
            "  --threads N          cores to use (default: all)\n"
            "  --quiet              no progress output\n\n"
            "example:\n  drift denoise noisy.wav clean.wav\n"
-           "  drift denoise recordings/ cleaned/ --method spectral\n");
+           "  drift denoise recordings/ cleaned/ --method diffusion\n");
 }
 
 static int parse_option(int c, denoise_args *a)
@@ -58,7 +61,9 @@ static int parse_option(int c, denoise_args *a)
     switch (c) {
     case 'o': a->out = optarg; return 0;
     case 'm': a->model = optarg; return 0;
-    case 'M': return drift_denoise_method_parse(optarg, &a->o.method) ? cli_fail_status("denoise", "--method") : 0;
+    case 'M':
+        a->method_set = true;
+        return drift_denoise_method_parse(optarg, &a->o.method) ? cli_fail_status("denoise", "--method") : 0;
     case 's':
         if (!cli_parse_int("denoise", "--steps", optarg, 1, 1000, &v))
             return 1;
@@ -103,6 +108,8 @@ static int parse_args(int argc, char **argv, denoise_args *a)
         if (r)
             return r;
     }
+    if (!a->method_set)
+        a->o.method = a->model ? DRIFT_DENOISE_DIFFUSION : DRIFT_DENOISE_SPECTRAL;
     int left = argc - optind;
     if (left < 1 || left > 2 || (left == 2 && a->out) || (left == 1 && !a->out))
         return cli_error("denoise", "wants IN OUT or IN -o OUT (drift denoise --help)");
