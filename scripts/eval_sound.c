@@ -7,11 +7,15 @@
  * distance between classifier embeddings of generated and held-out real
  * clips next to the distance between training and held-out real clips
  * (the floor).
- * Usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS]
+ * Usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS] [label|heldout]
  *   CLIPS_PER_CLASS 0: only the classifier on real clips (the model gives
  *   the log-mel settings);
  *   name: classes are the clips' first tag (the drum or instrument);
- *   family: the instrument family. */
+ *   family: the instrument family;
+ *   label: each class's clips are prompted with the class name alone
+ *   ("snare", "piano"); heldout: with the whole tag list of the class's
+ *   held-out real clips in turn ("grand piano piano C4 soft"), as a user
+ *   would ask for a note. */
 #include "audio/classify.h"
 #include "audio/drift_audio.h"
 #include "audio/sound.h"
@@ -29,6 +33,7 @@ typedef struct eval {
     char *labels[1024];
     int k;
     bool by_family;
+    bool heldout_prompts;
 } eval;
 
 static const char *label_of(const eval *ev, const drift_sound_item *it)
@@ -107,6 +112,30 @@ static double accuracy(drift_classifier *c, const drift_sound_set *s, const int 
     return acc;
 }
 
+/* The prompt of clip i of class k: its name, or the tags of the class's
+ * i-th held-out clip (cycling; the name when it has none). */
+static const char *prompt_for(const eval *ev, int k, int i, char *buf, size_t size)
+{
+    if (!ev->heldout_prompts)
+        return ev->labels[k];
+    int found = 0, count = 0;
+    for (int j = 0; j < ev->test.n; j++)
+        count += label_id(ev, label_of(ev, &ev->test.items[j])) == k;
+    if (count == 0)
+        return ev->labels[k];
+    for (int j = 0; j < ev->test.n; j++) {
+        const drift_sound_item *it = &ev->test.items[j];
+        if (label_id(ev, label_of(ev, it)) != k || found++ != i % count)
+            continue;
+        size_t used = 0;
+        buf[0] = '\0';
+        for (int t = 0; t < it->n_tags && used < size; t++)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", t ? " " : "", it->tags[t]);
+        return buf;
+    }
+    return ev->labels[k];
+}
+
 /* Generates `per` clips for each class and classifies them. */
 static drift_status judge_generated(eval *ev, drift_model *m, drift_classifier *c, int per, int steps,
                                     float *emb, int *n_emb)
@@ -118,26 +147,31 @@ static drift_status judge_generated(eval *ev, drift_model *m, drift_classifier *
     int total_right = 0, total = 0;
     *n_emb = 0;
     for (int k = 0; !s && k < ev->k; k++) {
-        drift_sound_request rq;
-        drift_sound_request_defaults(&rq);
-        rq.prompt = ev->labels[k];
-        rq.count = per;
-        rq.steps = steps;
-        rq.seed = 1000u * (uint64_t)k;
-        float *audio;
-        size_t n;
-        if ((s = drift_sound_engine_generate(e, &rq, &audio, &n)) != DRIFT_OK)
-            break;
         int right = 0;
-        for (int i = 0; i < per && !s; i++) {
-            s = drift_sound_engine_encode(e, audio + (size_t)i * n, n, mel);
-            int pred = -1;
-            if (!s)
-                s = drift_sound_classifier_run(c, mel, 1, ev->p.frames, &pred,
-                                               emb + (size_t)(*n_emb)++ * drift_classifier_embed_dim(c));
-            right += pred == k;
+        /* Label prompts: one request for all `per` clips; held-out tags: one each. */
+        int batches = ev->heldout_prompts ? per : 1, each = ev->heldout_prompts ? 1 : per;
+        for (int b = 0; b < batches && !s; b++) {
+            char buf[512];
+            drift_sound_request rq;
+            drift_sound_request_defaults(&rq);
+            rq.prompt = prompt_for(ev, k, b, buf, sizeof buf);
+            rq.count = each;
+            rq.steps = steps;
+            rq.seed = 1000u * (uint64_t)k + (uint64_t)b;
+            float *audio;
+            size_t n;
+            if ((s = drift_sound_engine_generate(e, &rq, &audio, &n)) != DRIFT_OK)
+                break;
+            for (int i = 0; i < each && !s; i++) {
+                s = drift_sound_engine_encode(e, audio + (size_t)i * n, n, mel);
+                int pred = -1;
+                if (!s)
+                    s = drift_sound_classifier_run(c, mel, 1, ev->p.frames, &pred,
+                                                   emb + (size_t)(*n_emb)++ * drift_classifier_embed_dim(c));
+                right += pred == k;
+            }
+            free(audio);
         }
-        free(audio);
         printf("  %-22s %3d%% (%d/%d)\n", ev->labels[k], 100 * right / per, right, per);
         total_right += right, total += per;
     }
@@ -168,7 +202,8 @@ static int run(eval *ev, drift_model *m, int per, int steps)
            ev->train.n, ev->test.n);
     fflush(stdout);
     if (per > 0) {
-        printf("generated (%d per class, dpm++2m %d steps, guidance 3):\n", per, steps);
+        printf("generated (%d per class, dpm++2m %d steps, guidance 3; prompts: %s):\n", per, steps,
+               ev->heldout_prompts ? "tags of held-out clips" : "class name");
         s = judge_generated(ev, m, c, per, steps, egen, &n_gen);
     }
     double fd_gen = NAN, fd_floor = 0;
@@ -192,12 +227,13 @@ static int run(eval *ev, drift_model *m, int per, int steps)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 6) {
-        fprintf(stderr, "usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS]\n");
+    if (argc < 3 || argc > 7) {
+        fprintf(stderr, "usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS] [label|heldout]\n");
         return 2;
     }
     eval ev = {0};
     ev.by_family = argc > 3 && !strcmp(argv[3], "family");
+    ev.heldout_prompts = argc > 6 && !strcmp(argv[6], "heldout");
     int per = argc > 4 ? atoi(argv[4]) : 10, steps = argc > 5 ? atoi(argv[5]) : 25;
     if (per < 0 || per == 1 || steps < 1)
         return fprintf(stderr, "eval_sound: CLIPS_PER_CLASS must be 0 (real clips only) or >= 2, and STEPS >= 1\n"), 2;
