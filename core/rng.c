@@ -38,8 +38,7 @@ void drift_philox_block(uint64_t seed, uint64_t stream, uint64_t counter, uint32
 #define PHILOX_CLONES
 #endif
 
-PHILOX_CLONES
-void drift_philox_blocks(uint64_t seed, uint64_t stream, uint64_t counter, size_t n, uint32_t *out)
+static PHILOX_CLONES void philox_lanes(uint64_t seed, uint64_t stream, uint64_t counter, size_t n, uint32_t *out)
 {
     size_t i = 0;
     for (; i + PHILOX_LANES <= n; i += PHILOX_LANES) {
@@ -73,6 +72,13 @@ void drift_philox_blocks(uint64_t seed, uint64_t stream, uint64_t counter, size_
     }
     for (; i < n; i++)
         drift_philox_block(seed, stream, counter + i, out + 4 * i);
+}
+
+/* Clang resolves target_clones only within a file: callers elsewhere go
+ * through this plain function. */
+void drift_philox_blocks(uint64_t seed, uint64_t stream, uint64_t counter, size_t n, uint32_t *out)
+{
+    philox_lanes(seed, stream, counter, n, out);
 }
 
 void drift_rng_init(drift_rng *r, uint64_t seed, uint64_t stream)
