@@ -7,7 +7,6 @@
 #include "audio/denoise.h"
 #include "audio/pairs.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -165,20 +164,6 @@ static int denoise_one(drift_audio_denoiser *d, denoise_args *a, const char *in,
     return 0;
 }
 
-static int make_dirs(const char *path)
-{
-    char buf[PATH_MAX + 64];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* OUT_DIR/relative path of in, with a .wav name unless in is .flac. */
 static void batch_output(const char *in_dir, const char *out_dir, const char *in, char *buf, size_t size)
 {
@@ -203,12 +188,10 @@ static int denoise_tree(drift_audio_denoiser *d, denoise_args *a)
     }
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
-        char out[PATH_MAX + 64], dir[PATH_MAX + 64];
+        char out[PATH_MAX + 64];
         batch_output(a->in, a->out, paths[i], out, sizeof out);
-        snprintf(dir, sizeof dir, "%s", out);
-        *strrchr(dir, '/') = '\0';
-        if (make_dirs(dir) != 0) {
-            failed += cli_error("denoise", "cannot create folder '%s': %s", dir, strerror(errno));
+        if (drift_make_dirs(out, false) != DRIFT_OK) {
+            failed += cli_fail_status("denoise", "cannot write");
             continue;
         }
         failed += denoise_one(d, a, paths[i], out) != 0;
