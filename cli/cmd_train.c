@@ -170,10 +170,11 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
         train_setup_free(&ts);
         return cli_fail_status("train", "cannot train across processes");
     }
-    if (until && until < ts.opts.steps && already_at(ts.opts.checkpoint_path) >= until) {
+    long at = until && until < ts.opts.steps ? already_at(ts.opts.checkpoint_path) : 0;
+    if (until && at >= until) {
         if (mpi->rank == 0)
             fprintf(stderr, "drift train: the checkpoint is already at step %ld (--until %ld): nothing to do\n",
-                    already_at(ts.opts.checkpoint_path), until);
+                    at, until);
         train_setup_free(&ts);
         return 0;
     }
