@@ -3,6 +3,7 @@
 #include "threads.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
@@ -133,50 +134,46 @@ static void gaussian_block(const uint32_t b[4], float g[4])
 /* Blocks are made PHILOX_CHUNK at a time into a buffer on the stack. */
 #define PHILOX_CHUNK 64
 
-/* Elements of blocks [lo, hi) of a normal fill of n values into out. */
+/* Blocks [lo, hi) of a fill of n values into out: N(0,1) or U(0,1). */
 typedef struct {
     const drift_rng *r;
     float *out;
     size_t n;
-} normal_job;
+    bool gaussian;
+} fill_job;
 
-static void normal_range(void *ctx, size_t lo, size_t hi)
+static void fill_range(void *ctx, size_t lo, size_t hi)
 {
-    const normal_job *j = ctx;
+    const fill_job *j = ctx;
     uint32_t b[4 * PHILOX_CHUNK];
-    float g[4];
     for (size_t i0 = lo; i0 < hi; i0 += PHILOX_CHUNK) {
         size_t m = hi - i0 < PHILOX_CHUNK ? hi - i0 : PHILOX_CHUNK;
         drift_philox_blocks(j->r->seed, j->r->stream, j->r->counter + i0, m, b);
         for (size_t i = i0; i < i0 + m; i++) {
-            gaussian_block(b + 4 * (i - i0), g);
+            const uint32_t *w = b + 4 * (i - i0);
+            float v[4];
+            if (j->gaussian)
+                gaussian_block(w, v);
+            else
+                for (int k = 0; k < 4; k++)
+                    v[k] = (float)u32_to_open_unit(w[k]);
             for (size_t k = 0; k < 4 && 4 * i + k < j->n; k++)
-                j->out[4 * i + k] = g[k];
+                j->out[4 * i + k] = v[k];
         }
     }
 }
 
 /* Split over the threads: block i is the same whoever computes it. */
-void drift_rng_normal(drift_rng *r, float *out, size_t n)
+static void fill(drift_rng *r, float *out, size_t n, bool gaussian)
 {
     size_t blocks = (n + 3) / 4;
-    normal_job j = {r, out, n};
-    drift_parallel_for(blocks, 4096, normal_range, &j);
+    fill_job j = {r, out, n, gaussian};
+    drift_parallel_for(blocks, 4096, fill_range, &j);
     r->counter += blocks;
 }
 
-void drift_rng_uniform_fill(drift_rng *r, float *out, size_t n)
-{
-    uint32_t b[4 * PHILOX_CHUNK];
-    size_t blocks = (n + 3) / 4;
-    for (size_t i0 = 0; i0 < blocks; i0 += PHILOX_CHUNK) {
-        size_t m = blocks - i0 < PHILOX_CHUNK ? blocks - i0 : PHILOX_CHUNK;
-        drift_philox_blocks(r->seed, r->stream, r->counter + i0, m, b);
-        for (size_t j = 4 * i0; j < 4 * (i0 + m) && j < n; j++)
-            out[j] = (float)u32_to_open_unit(b[j - 4 * i0]);
-    }
-    r->counter += blocks;
-}
+void drift_rng_normal(drift_rng *r, float *out, size_t n) { fill(r, out, n, true); }
+void drift_rng_uniform_fill(drift_rng *r, float *out, size_t n) { fill(r, out, n, false); }
 
 void drift_rng_shuffle(drift_rng *r, uint32_t *idx, size_t n)
 {
