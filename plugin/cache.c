@@ -117,7 +117,6 @@ bool drift_cache_ready(const drift_cache *c, int region, int variant)
     return false;
 }
 
-
 /* Is a slot's key one the next notes need? */
 static bool wanted(const drift_cache *c, const drift_cache_slot *sl)
 {
