@@ -73,14 +73,6 @@ void *drift_arena_alloc(drift_arena *a, size_t bytes)
     return p;
 }
 
-void *drift_arena_calloc(drift_arena *a, size_t bytes)
-{
-    void *p = drift_arena_alloc(a, bytes);
-    if (p)
-        memset(p, 0, bytes);
-    return p;
-}
-
 void drift_arena_reset(drift_arena *a)
 {
     drift_arena_block *b = a->head;

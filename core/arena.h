@@ -23,7 +23,6 @@ void drift_arena_free(drift_arena *a);
 
 /* 64-byte aligned, uninitialised; NULL (with a message) when out of memory. */
 void *drift_arena_alloc(drift_arena *a, size_t bytes);
-void *drift_arena_calloc(drift_arena *a, size_t bytes);
 
 /* Forget every allocation; keep (and coalesce) the memory. */
 void drift_arena_reset(drift_arena *a);
