@@ -6,6 +6,7 @@
 #include "conv_kernels.h"
 #include "drift.h"
 #include "op_conv.h"
+#include "conv_cases.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -264,15 +265,11 @@ static void test_golden(void)
 {
     golden_file gf;
     CHECK(golden_load(&gf, test_path("golden/ops_conv.bin")), "golden file loads");
-    static const char *convs[] = {"conv1d_k3",      "conv1d_s2",     "conv1d_n1",      "conv2d_k3",
-                                  "conv2d_s2_even", "conv2d_s2_odd", "conv2d_1x1",     "conv2d_1x1_n1",
-                                  "conv2d_3x5_p2",  "conv2d_wide",   "conv2d_valid",   "conv1d_valid_k5",
-                                  "conv2d_big_odd", "conv2d_big_even"};
     for (int p = 0; p < N_PATHS; p++) {
         if (!select_path(p))
             continue;
-        for (size_t i = 0; i < sizeof convs / sizeof *convs; i++)
-            golden_conv(&gf, convs[i]);
+        for (size_t i = 0; i < N_CONV_CASES; i++)
+            golden_conv(&gf, conv_cases[i]);
     }
     golden_free(&gf);
 }

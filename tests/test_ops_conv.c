@@ -5,6 +5,7 @@
 #include "gradcheck.h"
 #include "op_conv.h"
 #include "op_linear.h"
+#include "conv_cases.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -144,15 +145,11 @@ static void test_golden(void)
 {
     golden_file gf;
     CHECK(golden_load(&gf, test_path("golden/ops_conv.bin")), "golden file loads");
-    static const char *convs[] = {"conv1d_k3",     "conv1d_s2",      "conv1d_n1",   "conv2d_k3",
-                                  "conv2d_s2_even", "conv2d_s2_odd", "conv2d_1x1",  "conv2d_1x1_n1",
-                                  "conv2d_3x5_p2", "conv2d_wide",    "conv2d_valid", "conv1d_valid_k5",
-                                  "conv2d_big_odd",  "conv2d_big_even"};
     static const char *linears[] = {"linear_2d", "linear_3d", "linear_4d"};
-    for (size_t i = 0; i < sizeof convs / sizeof *convs; i++) {
-        golden_case(&gf, convs[i], conv_op, 7);
-        golden_case(&gf, convs[i], conv_op, 2); /* weights only: no dx */
-        golden_case(&gf, convs[i], conv_op, 1); /* input only: no dW, db */
+    for (size_t i = 0; i < N_CONV_CASES; i++) {
+        golden_case(&gf, conv_cases[i], conv_op, 7);
+        golden_case(&gf, conv_cases[i], conv_op, 2); /* weights only: no dx */
+        golden_case(&gf, conv_cases[i], conv_op, 1); /* input only: no dW, db */
     }
     for (size_t i = 0; i < sizeof linears / sizeof *linears; i++) {
         golden_case(&gf, linears[i], linear_op, 7);
