@@ -50,6 +50,8 @@ typedef struct drift_train_options {
     double ema_decay;         /* 0 = no EMA (the model file gets the raw weights) */
     double min_snr_gamma;     /* 0 = uniform weighting */
     double cond_drop;         /* probability of dropping conditioning */
+    double tag_drop;          /* probability of dropping each tag after a row's first, so that
+                                 prompts of fewer tags are trained too (0 = off) */
     uint64_t seed;
     int64_t checkpoint_every; /* steps; 0 = only at the end */
     const char *checkpoint_path; /* resumable state; resumed from when it exists */

@@ -7,7 +7,7 @@
  * distance between classifier embeddings of generated and held-out real
  * clips next to the distance between training and held-out real clips
  * (the floor).
- * Usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS] [label|heldout]
+ * Usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS] [label|heldout] [GUIDANCE]
  *   CLIPS_PER_CLASS 0: only the classifier on real clips (the model gives
  *   the log-mel settings);
  *   name: classes are the clips' first tag (the drum or instrument);
@@ -15,7 +15,8 @@
  *   label: each class's clips are prompted with the class name alone
  *   ("snare", "piano"); heldout: with the whole tag list of the class's
  *   held-out real clips in turn ("grand piano piano C4 soft"), as a user
- *   would ask for a note. */
+ *   would ask for a note. GUIDANCE: classifier-free guidance scale (default
+ *   3, drift generate's default). */
 #include "audio/classify.h"
 #include "audio/drift_audio.h"
 #include "audio/sound.h"
@@ -34,6 +35,7 @@ typedef struct eval {
     int k;
     bool by_family;
     bool heldout_prompts;
+    float guidance;
 } eval;
 
 static const char *label_of(const eval *ev, const drift_sound_item *it)
@@ -157,6 +159,7 @@ static drift_status judge_generated(eval *ev, drift_model *m, drift_classifier *
             rq.prompt = prompt_for(ev, k, b, buf, sizeof buf);
             rq.count = each;
             rq.steps = steps;
+            rq.guidance = ev->guidance;
             rq.seed = 1000u * (uint64_t)k + (uint64_t)b;
             float *audio;
             size_t n;
@@ -202,8 +205,8 @@ static int run(eval *ev, drift_model *m, int per, int steps)
            ev->train.n, ev->test.n);
     fflush(stdout);
     if (per > 0) {
-        printf("generated (%d per class, dpm++2m %d steps, guidance 3; prompts: %s):\n", per, steps,
-               ev->heldout_prompts ? "tags of held-out clips" : "class name");
+        printf("generated (%d per class, dpm++2m %d steps, guidance %g; prompts: %s):\n", per, steps,
+               ev->guidance, ev->heldout_prompts ? "tags of held-out clips" : "class name");
         s = judge_generated(ev, m, c, per, steps, egen, &n_gen);
     }
     double fd_gen = NAN, fd_floor = 0;
@@ -227,16 +230,19 @@ static int run(eval *ev, drift_model *m, int per, int steps)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 7) {
-        fprintf(stderr, "usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS] [label|heldout]\n");
+    if (argc < 3 || argc > 8) {
+        fprintf(stderr, "usage: eval_sound MANIFEST MODEL [name|family] [CLIPS_PER_CLASS] [STEPS] [label|heldout] "
+                        "[GUIDANCE]\n");
         return 2;
     }
     eval ev = {0};
     ev.by_family = argc > 3 && !strcmp(argv[3], "family");
     ev.heldout_prompts = argc > 6 && !strcmp(argv[6], "heldout");
     int per = argc > 4 ? atoi(argv[4]) : 10, steps = argc > 5 ? atoi(argv[5]) : 25;
-    if (per < 0 || per == 1 || steps < 1)
-        return fprintf(stderr, "eval_sound: CLIPS_PER_CLASS must be 0 (real clips only) or >= 2, and STEPS >= 1\n"), 2;
+    ev.guidance = argc > 7 ? (float)atof(argv[7]) : 3.0f;
+    if (per < 0 || per == 1 || steps < 1 || !(ev.guidance >= 1 && ev.guidance <= 100))
+        return fprintf(stderr, "eval_sound: CLIPS_PER_CLASS must be 0 (real clips only) or >= 2, STEPS >= 1 and "
+                               "GUIDANCE in [1, 100]\n"), 2;
     drift_model *m;
     if (drift_model_load(argv[2], &m) != DRIFT_OK || load(&ev, argv[1], m) != DRIFT_OK) {
         fprintf(stderr, "eval_sound: %s\n", drift_last_error());

@@ -2,7 +2,8 @@
 # Installs everything drift needs on Debian 12 (run as root). Idempotent:
 # when every package is already there it only checks and returns.
 #   scripts/install-deps.sh          build, run and test drift
-#   scripts/install-deps.sh --peers  also the benchmark peers and golden-data tools
+#   scripts/install-deps.sh --peers  also the benchmark peers, golden-data tools and the
+#                                    photographs presets/photo.recipe trains on
 set -eu
 
 PACKAGES="build-essential cmake pkg-config clang
@@ -13,7 +14,7 @@ libfluidsynth-dev fluidsynth fluid-soundfont-gm dataset-fashion-mnist mate-backg
 sox espeak-ng festival festvox-kallpc16k ardour
 libopenmpi-dev openmpi-bin"
 PEERS="python3-torch python3-torchaudio python3-scipy python3-numpy python3-skimage
-python3-opencv imagemagick"
+python3-opencv imagemagick plasma-workspace-wallpapers"
 
 if [ "${1:-}" = "--peers" ]; then
     PACKAGES="$PACKAGES $PEERS"

@@ -1,7 +1,8 @@
 /* test_train.c: training end to end on a tiny U-Net: the loss falls, the
  * trained model samples data-like outputs, a killed run resumes to
  * bit-identical weights, a NaN stops training with the last good
- * checkpoint kept, and model files load back. */
+ * checkpoint kept, model files load back, and tag dropping keeps each
+ * row's first tag. */
 #include "drift.h"
 #include "testutil.h"
 
@@ -237,6 +238,69 @@ static void test_nan_stops(void)
     drift_model_free(m);
 }
 
+/* Tag rows {0 or 1, 2 or 3}: tags 2 and 3 only ever come second. */
+static drift_status fill_tags(void *user, int64_t step, drift_rng *rng, drift_batch *b)
+{
+    (void)user, (void)step;
+    for (int i = 0; i < b->size; i++) {
+        int cls = (int)drift_rng_below(rng, 2);
+        pattern(cls, b->x0 + i * b->dim);
+        b->tag_ids[2 * i] = cls;
+        b->tag_ids[2 * i + 1] = 2 + (int)drift_rng_below(rng, 2);
+    }
+    return DRIFT_OK;
+}
+
+/* Largest change of tags [first, first + 2)'s rows of both tag tables
+ * after 12 steps with the given tag_drop. */
+static double tag_rows_change(double tag_drop, int first)
+{
+    drift_unet_config u;
+    test_tiny_unet(&u, 1, CH, 16);
+    u.mid_attention = 1;
+    u.vocab_size = 4;
+    u.ctx_dim = 8;
+    u.max_tags = 2;
+    drift_model_config c = drift_model_config_default(&u);
+    char *words[4] = {"sine", "square", "soft", "loud"};
+    c.vocab_size = 4;
+    c.vocab = words;
+    drift_model *m = NULL;
+    CHECK(drift_model_create(&c, 7, &m) == DRIFT_OK, "create: %s", drift_last_error());
+    if (!m)
+        return NAN;
+    drift_params *p = drift_params_clone(drift_unet_params(m->net), false);
+    drift_data_source src = {fill_tags, NULL};
+    drift_train_options o;
+    options(&o, 12);
+    o.cond_drop = 0;
+    o.tag_drop = tag_drop;
+    CHECK(drift_train(m, &src, &o) == DRIFT_OK, "train: %s", drift_last_error());
+    double most = 0;
+    const char *tables[2] = {"tag_emb.weight", "tag_temb.weight"};
+    for (int k = 0; k < 2; k++) {
+        drift_tensor *before = drift_params_find(p, tables[k]), *after = drift_params_find(drift_unet_params(m->net), tables[k]);
+        CHECK(before && after, "tag table %s", tables[k]);
+        if (!before || !after)
+            continue;
+        int w = after->shape[1];
+        for (int i = first * w; i < (first + 2) * w; i++)
+            most = fmax(most, fabs(after->data[i] - before->data[i]));
+    }
+    drift_params_free(p);
+    drift_model_free(m);
+    return most;
+}
+
+static void test_tag_drop(void)
+{
+    double second_all = tag_rows_change(1.0, 2), first_all = tag_rows_change(1.0, 0);
+    double second_none = tag_rows_change(0.0, 2);
+    CHECK(second_all == 0, "tag_drop 1: second tags never reach the network (change %g)", second_all);
+    CHECK(first_all > 1e-4, "tag_drop 1: first tags still train (change %g)", first_all);
+    CHECK(second_none > 1e-4, "tag_drop 0: second tags train (change %g)", second_none);
+}
+
 int main(void)
 {
     snprintf(test_tmpdir, sizeof test_tmpdir, "/tmp/drift-test-train-XXXXXX");
@@ -245,6 +309,7 @@ int main(void)
     test_learns_and_samples();
     test_resume_after_kill();
     test_nan_stops();
+    test_tag_drop();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", test_tmpdir);
     if (system(cmd) != 0)
