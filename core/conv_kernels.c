@@ -5,8 +5,13 @@
  * input channel (taps outer, so each tap's edge masks load once), then
  * stored once. Weights are packed per call as [cob][tap][cin][CO_BLK] so
  * the broadcasts walk memory in order. The input gradient of a "same"
- * convolution is this forward with the flipped, transposed kernel; the
- * weight gradient goes through im2col and GEMM (core/op_conv.c).
+ * convolution is this forward with the flipped, transposed kernel.
+ *
+ * Weight-gradient tile: a few output channels x every tap of one input
+ * channel (3 x 9 taps or 8 x 3 taps: 24-27 registers), summed over the
+ * positions of a chunk of samples that stays in cache, then reduced and
+ * added to dW once per chunk. dY and x are read in place with the same
+ * edge masks as the forward, so nothing is copied.
  *
  * Every output value is computed by one tile in a fixed order, so results
  * are the same for any thread count. */
@@ -26,6 +31,8 @@
 #define VEC 16         /* positions per vector */
 #define CO_BLK 4       /* output channels per forward tile */
 #define NV_MAX 4       /* vectors per forward tile */
+#define WG_ROWS_MAX 8  /* output channels per weight-gradient tile */
+#define WG_TAPS_MAX 9  /* taps of the kernels the weight-gradient tiles take */
 #define MAX_TAPS DRIFT_CONV_SAME_MAX_TAPS
 
 static struct {
@@ -356,4 +363,167 @@ void drift_conv_same_forward(const drift_conv_same *s, const float *x, const flo
     double tile_flops = 2.0 * c.ncob * CO_BLK * NV_MAX * VEC * (double)c.taps * c.cx;
     size_t grain = tile_flops >= 2e5 ? 1 : (size_t)(2e5 / tile_flops);
     drift_parallel_for(tiles, grain, fwd_range, &c);
+}
+
+/* ---- weight gradient ------------------------------------------------- */
+
+/* Output channels per weight-gradient tile for a kernel of `taps` taps
+ * (0: not taken; the caller uses im2col + GEMM). */
+static int wgrad_rows(int taps)
+{
+    return taps == 3 ? 8 : taps == 9 ? 3 : 0;
+}
+
+bool drift_conv_same_weight_grad_supported(const drift_conv_same *s)
+{
+    int rows = wgrad_rows(s->kh * s->kw);
+    return rows > 0 && s->cout >= rows;
+}
+
+typedef struct wgrad_ctx {
+    same_ctx c;       /* taps, offsets, masks; cx = Cin, cy = Cout */
+    const float *x;   /* (n, Cin, HW): the chunk's first sample */
+    const float *dy;  /* (n, Cout, HW) */
+    float *gw;        /* (Cout, Cin, taps) */
+    int n, rows, nrb; /* samples in the chunk; channels per tile, blocks */
+} wgrad_ctx;
+
+static void wgrad_tile_scalar(const wgrad_ctx *wc, int ci, int rb)
+{
+    const same_ctx *c = &wc->c;
+    int T = c->taps, R = wc->rows, o0 = rb * R < c->cy - R ? rb * R : c->cy - R, skip = rb * R - o0;
+    float acc[WG_ROWS_MAX][WG_TAPS_MAX] = {{0}};
+    for (int n = 0; n < wc->n; n++) {
+        const float *xp = wc->x + ((size_t)n * c->cx + ci) * c->hw;
+        const float *dp = wc->dy + ((size_t)n * c->cy + o0) * c->hw;
+        for (int v = 0; v < c->nvec; v++)
+            for (int i = 0; i < VEC && (plane_lanes(c, v) >> i & 1); i++) {
+                size_t p = (size_t)v * VEC + i;
+                for (int t = 0; t < T; t++) {
+                    if (!(c->masks[(size_t)v * T + t] >> i & 1))
+                        continue;
+                    float xv = xp[(ptrdiff_t)p + c->toff[t]];
+                    for (int j = skip; j < R; j++)
+                        acc[j][t] += dp[j * c->hw + p] * xv;
+                }
+            }
+    }
+    for (int j = skip; j < R; j++)
+        for (int t = 0; t < T; t++)
+            wc->gw[((size_t)(o0 + j) * c->cx + ci) * T + t] += acc[j][t];
+}
+
+#ifdef DRIFT_CONV_AVX512
+/* T taps x R output channels in registers. The last block of channels
+ * overlaps the one before it (so every load is a full row) and adds only
+ * its own rows. Few taps: the taps' inputs stay in registers and the rows
+ * of dY stream past them; many taps: the other way round (24-27
+ * accumulators plus the operands fit the 32 registers either way). */
+static inline __attribute__((always_inline)) AVX512_FN void
+wgrad_tile_avx512_k(const wgrad_ctx *wc, int ci, int rb, const int T, const int R)
+{
+    const same_ctx *c = &wc->c;
+    int o0 = rb * R < c->cy - R ? rb * R : c->cy - R, skip = rb * R - o0;
+    size_t hw = c->hw;
+    __m512 acc[WG_ROWS_MAX][WG_TAPS_MAX];
+#pragma GCC unroll 8
+    for (int j = 0; j < R; j++)
+#pragma GCC unroll 9
+        for (int t = 0; t < T; t++)
+            acc[j][t] = _mm512_setzero_ps();
+    for (int n = 0; n < wc->n; n++) {
+        const float *xp = wc->x + ((size_t)n * c->cx + ci) * hw;
+        const float *dp = wc->dy + ((size_t)n * c->cy + o0) * hw;
+        for (int v = 0; v < c->nvec; v++) {
+            __mmask16 keep = (__mmask16)plane_lanes(c, v);
+            const uint16_t *m = c->masks + (size_t)v * T;
+            const float *xv0 = xp + (ptrdiff_t)v * VEC, *dv0 = dp + (size_t)v * VEC;
+            if (T < R) {
+                __m512 xv[WG_TAPS_MAX];
+#pragma GCC unroll 9
+                for (int t = 0; t < T; t++)
+                    xv[t] = _mm512_maskz_loadu_ps(m[t], xv0 + c->toff[t]);
+#pragma GCC unroll 8
+                for (int j = 0; j < R; j++) {
+                    __m512 d = _mm512_maskz_loadu_ps(keep, dv0 + j * hw);
+#pragma GCC unroll 9
+                    for (int t = 0; t < T; t++)
+                        acc[j][t] = _mm512_fmadd_ps(d, xv[t], acc[j][t]);
+                }
+            } else {
+                __m512 d[WG_ROWS_MAX];
+#pragma GCC unroll 8
+                for (int j = 0; j < R; j++)
+                    d[j] = _mm512_maskz_loadu_ps(keep, dv0 + j * hw);
+#pragma GCC unroll 9
+                for (int t = 0; t < T; t++) {
+                    __m512 xv = _mm512_maskz_loadu_ps(m[t], xv0 + c->toff[t]);
+#pragma GCC unroll 8
+                    for (int j = 0; j < R; j++)
+                        acc[j][t] = _mm512_fmadd_ps(d[j], xv, acc[j][t]);
+                }
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < R; j++)
+        if (j >= skip)
+#pragma GCC unroll 9
+            for (int t = 0; t < T; t++)
+                wc->gw[((size_t)(o0 + j) * c->cx + ci) * T + t] += _mm512_reduce_add_ps(acc[j][t]);
+}
+
+static AVX512_FN void wgrad_tile_avx512(const wgrad_ctx *wc, int ci, int rb)
+{
+    if (wc->c.taps == 9)
+        wgrad_tile_avx512_k(wc, ci, rb, 9, 3);
+    else
+        wgrad_tile_avx512_k(wc, ci, rb, 3, 8);
+}
+#endif
+
+/* Tiles q in [begin, end): q = ci * nrb + rb (tiles of one input channel
+ * share its planes in cache). */
+static void wgrad_range(void *p, size_t begin, size_t end)
+{
+    const wgrad_ctx *wc = p;
+    for (size_t q = begin; q < end; q++) {
+        int ci = (int)(q / (size_t)wc->nrb), rb = (int)(q % (size_t)wc->nrb);
+#ifdef DRIFT_CONV_AVX512
+        if (!mode.scalar) {
+            wgrad_tile_avx512(wc, ci, rb);
+            continue;
+        }
+#endif
+        wgrad_tile_scalar(wc, ci, rb);
+    }
+}
+
+/* Floats of x and dY a chunk of samples may span (about 1 MB: both threads'
+ * tiles read the same chunk from the shared cache). */
+#define WG_CHUNK_FLOATS (256 * 1024)
+
+void drift_conv_same_weight_grad(const drift_conv_same *s, const float *x, const float *dy, float *gw,
+                                 float *scratch)
+{
+    wgrad_ctx wc = {0};
+    wc.c.cx = s->cin;
+    wc.c.cy = s->cout;
+    setup_taps(&wc.c, s, scratch, 0);
+    wc.gw = gw;
+    wc.rows = wgrad_rows(wc.c.taps);
+    wc.nrb = ceil_div(s->cout, wc.rows);
+    size_t per_sample = (size_t)(s->cin + s->cout) * wc.c.hw;
+    int chunk = per_sample >= WG_CHUNK_FLOATS ? 1 : (int)(WG_CHUNK_FLOATS / per_sample);
+    if (chunk > s->n)
+        chunk = s->n;
+    size_t tiles = (size_t)s->cin * wc.nrb;
+    for (int n0 = 0; n0 < s->n; n0 += chunk) {
+        wc.n = s->n - n0 < chunk ? s->n - n0 : chunk;
+        wc.x = x + (size_t)n0 * s->cin * wc.c.hw;
+        wc.dy = dy + (size_t)n0 * s->cout * wc.c.hw;
+        double tile_flops = 2.0 * wc.rows * wc.c.taps * (double)wc.n * (double)wc.c.nvec * VEC;
+        size_t grain = tile_flops >= 2e5 ? 1 : (size_t)(2e5 / tile_flops);
+        drift_parallel_for(tiles, grain, wgrad_range, &wc);
+    }
 }

@@ -8,7 +8,8 @@
  * without column matrices: vectors of 16 positions, a block of output
  * channels in registers, masked loads for the plane's edges. The same
  * kernel gives the input gradient: a "same" convolution of dY with the
- * kernel flipped and its channel axes swapped.
+ * kernel flipped and its channel axes swapped. The weight gradient has
+ * its own direct kernel for 3 and 3x3 taps.
  *
  * The wide kernels use AVX-512 and are chosen at run time; on other CPUs
  * drift_conv_direct_available() is false and drift_conv keeps its
@@ -50,5 +51,18 @@ size_t drift_conv_same_scratch(const drift_conv_same *s);
 void drift_conv_same_forward(const drift_conv_same *s, const float *x, const float *w,
                              bool transposed, const float *bias, float *y, bool accumulate,
                              float *scratch);
+
+/* True when drift_conv_same_weight_grad takes shape s: 3 or 3x3 taps and
+ * at least as many output channels as a tile has (3 or 8). */
+bool drift_conv_same_weight_grad_supported(const drift_conv_same *s);
+
+/* gw += the weight gradient of the "same" convolution of x: for every
+ * output channel co, input channel ci and tap, the sum over samples and
+ * positions of dy[co] times x[ci] shifted by the tap (zero outside the
+ * plane). Sums are in a fixed order whatever the thread count.
+ * x: (N,Cin,H,W), dy: (N,Cout,H,W), gw: (Cout,Cin,KH,KW).
+ * scratch: drift_conv_same_scratch floats. */
+void drift_conv_same_weight_grad(const drift_conv_same *s, const float *x, const float *dy, float *gw,
+                                 float *scratch);
 
 #endif

@@ -509,13 +509,14 @@ static void weight_grad_im2col(drift_graph *g, const conv_geom *c, const float *
     }
 }
 
-/* Gradients of a "same" convolution: db from plane sums; dW by im2col and
- * GEMM (1x1: one GEMM per sample, no copies); dX as the direct convolution
- * of dY with the flipped, transposed kernel. gx, gw, gb are NULL when not
- * wanted. */
+/* Gradients of a "same" convolution: db from plane sums; dW by the direct
+ * kernel (1x1: one GEMM per sample, no copies; kernel sizes it does not
+ * take: im2col and GEMM); dX as the direct convolution of dY with the
+ * flipped, transposed kernel. gx, gw, gb are NULL when not wanted. */
 static void direct_backward(drift_graph *g, const conv_geom *c, const float *x, const float *w,
                             float *dy, float *gx, float *gw, float *gb)
 {
+    drift_conv_same s = same_shape(c, false);
     if (gb) {
         plane_sum_ctx ctx = {c, dy, gb};
         drift_parallel_for((size_t)c->cout, grain_for((size_t)c->n * c->out_hw), plane_sum_range, &ctx);
@@ -525,6 +526,10 @@ static void direct_backward(drift_graph *g, const conv_geom *c, const float *x, 
             drift_sgemm(false, true, c->cout, c->cin, (int)c->in_hw, 1.0f,
                         dy + (size_t)n * c->cout * c->out_hw, (int)c->out_hw,
                         x + (size_t)n * c->cin * c->in_hw, (int)c->in_hw, 1.0f, gw, c->cin);
+    } else if (gw && drift_conv_same_weight_grad_supported(&s)) {
+        float *scratch = drift_graph_scratch(g, 0, drift_conv_same_scratch(&s));
+        if (scratch)
+            drift_conv_same_weight_grad(&s, x, dy, gw, scratch);
     } else if (gw) {
         weight_grad_im2col(g, c, x, dy, gw);
     }

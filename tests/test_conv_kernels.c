@@ -202,6 +202,8 @@ static void test_reference_shapes(void)
         {1, 2, 3, 9, 11, 5, 5},     /* 5x5 */
         {2, 80, 32, 0, 128, 0, 3},  /* 1-D, the spectrogram U-Net's input */
         {3, 4, 5, 0, 37, 0, 3},     /* 1-D, odd length */
+        {2, 5, 11, 0, 37, 0, 3},    /* 1-D, output channels not a multiple of the dW tile's 8 */
+        {2, 5, 4, 7, 6, 3, 3},      /* output channels not a multiple of the dW tile's 3 */
         {1, 70, 6, 3, 100, 3, 3},   /* input copied in several channel slices */
         {1, 2, 4, 3, 4200, 3, 3},   /* rows too long to copy: planes read in place */
     };
