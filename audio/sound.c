@@ -472,6 +472,9 @@ static drift_status sample_window(drift_sound_engine *e, const drift_sound_reque
         o.steps = rq->steps;
     o.seed = seed;
     o.guidance = rq->guidance;
+    /* spectrograms are normalised to [-1, 1]: guided predictions stay there */
+    o.x0_min = (-1.0 - m->cfg.data_mean) / m->cfg.data_std;
+    o.x0_max = (1.0 - m->cfg.data_mean) / m->cfg.data_std;
     if (rq->progress) {
         o.progress = on_step;
         o.progress_user = gp;

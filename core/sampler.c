@@ -156,6 +156,8 @@ static drift_status check_numbers(const drift_sampler_options *o)
         return drift_fail(DRIFT_ERR_ARG, "%s: guidance scale must be finite and >= 0, got %g", name, o->guidance);
     if (!(o->strength > 0 && o->strength <= 1))
         return drift_fail(DRIFT_ERR_ARG, "%s: strength must be in (0, 1], got %g", name, o->strength);
+    if (isnan(o->x0_min) || isnan(o->x0_max))
+        return drift_fail(DRIFT_ERR_ARG, "%s: the x0 range [%g, %g] must be numbers", name, o->x0_min, o->x0_max);
     return DRIFT_OK;
 }
 
@@ -436,6 +438,22 @@ static void pack_rows(sampler_run *r, int rows, const int *ids, const float *x, 
     }
 }
 
+/* x0 clamped to the data range; eps = (x - alpha x0) / sigma follows it. */
+static void clamp_x0(const drift_sampler_options *o, const sampler_level *l, const float *x, float *x0, float *eps,
+                     size_t dim)
+{
+    float lo = (float)o->x0_min, hi = (float)o->x0_max;
+    bool moved = false;
+    for (size_t i = 0; i < dim; i++) {
+        float v = x0[i] < lo ? lo : x0[i] > hi ? hi : x0[i];
+        moved |= v != x0[i];
+        x0[i] = v;
+    }
+    if (eps && moved && l->sigma > 0)
+        for (size_t i = 0; i < dim; i++)
+            eps[i] = (float)((x[i] - l->alpha * x0[i]) / l->sigma);
+}
+
 drift_status sampler_eval_rows(sampler_run *r, int rows, const int *ids, const float *x, const sampler_level *lv,
                                const sampler_level *one, float *x0, float *eps)
 {
@@ -462,6 +480,8 @@ drift_status sampler_eval_rows(sampler_run *r, int rows, const int *ids, const f
         size_t off = (size_t)k * dim;
         drift_prediction_convert(r->d->prediction, l->alpha, l->sigma, x + off, r->pred + off, dim,
                                  x0 ? x0 + off : NULL, eps ? eps + off : NULL, NULL);
+        if (x0 && r->o->x0_min < r->o->x0_max)
+            clamp_x0(r->o, l, x + off, x0 + off, eps ? eps + off : NULL, dim);
     }
     return DRIFT_OK;
 }

@@ -147,6 +147,11 @@ typedef struct drift_sampler_options {
     bool corrector;                    /* PC: run the Langevin corrector */
     double rtol, atol;                 /* RK45; 1e-4, 1e-4 */
     double guidance;                   /* classifier-free scale; 1 = off */
+    /* Data range in the model's units: every x0 prediction is clamped to
+     * [x0_min, x0_max] (and the noise estimate made consistent with it),
+     * so guided predictions cannot leave the data's range. Off when
+     * x0_min >= x0_max (the default). */
+    double x0_min, x0_max;
     double strength;                   /* img2img: start at t = strength (T-1); 1 = from noise */
     const float *x_init;               /* (batch, dim) image to start from, or NULL */
     uint64_t seed;

@@ -566,6 +566,39 @@ static void test_zero_snr(void)
     drift_schedule_free(&z);
 }
 
+/* A denoiser sure that every sample is 3: x0 prediction 3. */
+static drift_status three_fn(void *user, int rows, size_t dim, const float *x, const float *t, const int *sample,
+                             const unsigned char *uncond, float *pred)
+{
+    (void)user, (void)x, (void)t, (void)sample, (void)uncond;
+    for (size_t i = 0; i < (size_t)rows * dim; i++)
+        pred[i] = 3.0f;
+    return DRIFT_OK;
+}
+
+/* With a data range, x0 predictions are clamped into it at every step:
+ * the samplers end at the range's edge instead of at 3. */
+static void test_x0_range(void)
+{
+    drift_denoiser d = {three_fn, NULL, DRIFT_PRED_X0, false};
+    drift_sampler_kind kinds[] = {DRIFT_SAMPLER_DDIM, DRIFT_SAMPLER_DPMPP_2M, DRIFT_SAMPLER_EULER, DRIFT_SAMPLER_HEUN};
+    float x[64];
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        for (int clamp = 0; clamp < 2; clamp++) {
+            drift_sampler_options o;
+            drift_sampler_defaults(&o, kinds[k]);
+            o.steps = 10;
+            o.x0_min = clamp ? -1 : 0;
+            o.x0_max = clamp ? 1 : 0;
+            CHECK(drift_sample(&lin, &d, &o, 4, 16, x) == DRIFT_OK, "x0 range: %s", drift_last_error());
+            double want = clamp ? 1 : 3, worst = 0;
+            for (int i = 0; i < 64; i++)
+                worst = fmax(worst, fabs(x[i] - want));
+            CHECK(worst < 1e-3, "%s, x0 range %s: ends at %g (off by %g)", drift_sampler_name(kinds[k]),
+                  clamp ? "[-1, 1]" : "off", want, worst);
+        }
+}
+
 int main(void)
 {
     drift_schedule_init(&lin, DRIFT_BETA_LINEAR, 1000, false);
@@ -576,6 +609,7 @@ int main(void)
     test_guidance();
     test_img2img();
     test_zero_snr();
+    test_x0_range();
     test_reproduce();
     test_variants();
     test_convergence();
