@@ -3,8 +3,8 @@
  * Forward tile: CO_BLK output channels x up to NV_MAX vectors of 16
  * positions of one sample, accumulated in registers over every tap and
  * input channel (taps outer, so each tap's edge masks load once), then
- * stored once. Weights are packed per call as [cob][tap][cin][CO_BLK] so
- * the broadcasts walk memory in order. The input gradient of a "same"
+ * stored once. Weights are packed as [cob][tap][cin][CO_BLK] so the
+ * broadcasts walk memory in order (by the caller, which may keep them). The input gradient of a "same"
  * convolution is this forward with the flipped, transposed kernel.
  *
  * Weight-gradient tile: a few output channels x every tap of one input
@@ -80,7 +80,7 @@ typedef struct same_ctx {
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 /* Packed forward weights: channel blocks of y x channels of x x taps. */
-static size_t packed_floats(const drift_conv_same *s)
+size_t drift_conv_same_packed_floats(const drift_conv_same *s)
 {
     return (size_t)ceil_div(s->cout, CO_BLK) * CO_BLK * (size_t)s->cin * (size_t)s->kh * s->kw;
 }
@@ -88,12 +88,11 @@ static size_t packed_floats(const drift_conv_same *s)
 size_t drift_conv_same_scratch(const drift_conv_same *s)
 {
     size_t hw = (size_t)s->h * s->w, nvec = (hw + VEC - 1) / VEC;
-    size_t mask_floats = (nvec * (size_t)s->kh * s->kw + 1) / 2;
-    return (packed_floats(s) + 15) / 16 * 16 + mask_floats + 16;
+    return (nvec * (size_t)s->kh * s->kw + 1) / 2; /* the mask table */
 }
 
-/* Tap offsets and the mask table (in scratch after `skip` floats). */
-static void setup_taps(same_ctx *c, const drift_conv_same *s, float *scratch, size_t skip)
+/* Tap offsets and the mask table (in scratch). */
+static void setup_taps(same_ctx *c, const drift_conv_same *s, float *scratch)
 {
     c->s = s;
     c->taps = s->kh * s->kw;
@@ -101,7 +100,7 @@ static void setup_taps(same_ctx *c, const drift_conv_same *s, float *scratch, si
     c->nvec = (int)((c->hw + VEC - 1) / VEC);
     for (int t = 0; t < c->taps; t++)
         c->toff[t] = (t / s->kw - s->kh / 2) * s->w + (t % s->kw - s->kw / 2);
-    uint16_t *m = (uint16_t *)(scratch + (skip + 15) / 16 * 16);
+    uint16_t *m = (uint16_t *)scratch;
     for (int v = 0; v < c->nvec; v++)
         for (int t = 0; t < c->taps; t++) {
             int dy = t / s->kw - s->kh / 2, dx = t % s->kw - s->kw / 2;
@@ -150,12 +149,13 @@ static void pack_range(void *p, size_t begin, size_t end)
             }
 }
 
-static void pack_weights(const same_ctx *c, const float *w, bool transposed, float *wp)
+void drift_conv_same_pack(const drift_conv_same *s, const float *w, bool transposed, float *wp)
 {
-    pack_job pj = {c, w, transposed, wp};
-    size_t per_block = (size_t)c->taps * c->cx * CO_BLK;
+    same_ctx c = {.taps = s->kh * s->kw, .cx = s->cin, .cy = s->cout, .ncob = ceil_div(s->cout, CO_BLK)};
+    pack_job pj = {&c, w, transposed, wp};
+    size_t per_block = (size_t)c.taps * c.cx * CO_BLK;
     size_t grain = per_block >= 8192 ? 1 : 8192 / per_block;
-    drift_parallel_for((size_t)c->ncob, grain, pack_range, &pj);
+    drift_parallel_for((size_t)c.ncob, grain, pack_range, &pj);
 }
 
 /* Lanes of vector v that lie inside the plane. */
@@ -343,22 +343,20 @@ static void fwd_range(void *p, size_t begin, size_t end)
         fwd_tile(c, (int)(q / (size_t)c->npb), (int)(q % (size_t)c->npb));
 }
 
-void drift_conv_same_forward(const drift_conv_same *s, const float *x, const float *w,
-                             bool transposed, const float *bias, float *y, bool accumulate,
-                             float *scratch)
+void drift_conv_same_forward(const drift_conv_same *s, const float *x, const float *wp, const float *bias,
+                             float *y, bool accumulate, float *scratch)
 {
     same_ctx c = {0};
     c.cx = s->cin;
     c.cy = s->cout;
     c.ncob = ceil_div(s->cout, CO_BLK);
-    setup_taps(&c, s, scratch, packed_floats(s));
+    setup_taps(&c, s, scratch);
     c.npb = ceil_div(c.nvec, NV_MAX);
     c.x = x;
     c.y = y;
     c.bias = bias;
     c.accumulate = accumulate;
-    c.wp = scratch;
-    pack_weights(&c, w, transposed, scratch);
+    c.wp = wp;
     size_t tiles = (size_t)s->n * c.npb;
     double tile_flops = 2.0 * c.ncob * CO_BLK * NV_MAX * VEC * (double)c.taps * c.cx;
     size_t grain = tile_flops >= 2e5 ? 1 : (size_t)(2e5 / tile_flops);
@@ -509,7 +507,7 @@ void drift_conv_same_weight_grad(const drift_conv_same *s, const float *x, const
     wgrad_ctx wc = {0};
     wc.c.cx = s->cin;
     wc.c.cy = s->cout;
-    setup_taps(&wc.c, s, scratch, 0);
+    setup_taps(&wc.c, s, scratch);
     wc.gw = gw;
     wc.rows = wgrad_rows(wc.c.taps);
     wc.nrb = ceil_div(s->cout, wc.rows);

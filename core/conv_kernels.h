@@ -42,15 +42,20 @@ void drift_conv_direct_force_scalar(bool on);
 /* Floats of scratch the calls below need for shape s. */
 size_t drift_conv_same_scratch(const drift_conv_same *s);
 
+/* Weights in the forward kernel's order: drift_conv_same_packed_floats
+ * floats. With `transposed`, w is read as (Cin,Cout,KH,KW) flipped in both
+ * spatial axes: the kernel of the input gradient of a "same" convolution
+ * with weight w (s then has the gradient's shape: cin = the forward's
+ * cout). w: (Cout,Cin,KH,KW) [or (Cin,Cout,KH,KW) transposed]. */
+size_t drift_conv_same_packed_floats(const drift_conv_same *s);
+void drift_conv_same_pack(const drift_conv_same *s, const float *w, bool transposed, float *wp);
+
 /* y = bias + conv(x, w), or y += conv(x, w) with `accumulate` (bias then
- * ignored; may be NULL). With `transposed`, w is read as (Cin,Cout,KH,KW)
- * flipped in both spatial axes: the input gradient of a "same" convolution
- * with weight w, when x is dY and y is dX.
- * x: (N,Cin,H,W), w: (Cout,Cin,KH,KW) [or (Cin,Cout,KH,KW) transposed],
- * bias: (Cout), y: (N,Cout,H,W). scratch: drift_conv_same_scratch floats. */
-void drift_conv_same_forward(const drift_conv_same *s, const float *x, const float *w,
-                             bool transposed, const float *bias, float *y, bool accumulate,
-                             float *scratch);
+ * ignored; may be NULL), w packed by drift_conv_same_pack.
+ * x: (N,Cin,H,W), bias: (Cout), y: (N,Cout,H,W).
+ * scratch: drift_conv_same_scratch floats. */
+void drift_conv_same_forward(const drift_conv_same *s, const float *x, const float *wp, const float *bias,
+                             float *y, bool accumulate, float *scratch);
 
 /* True when drift_conv_same_weight_grad takes shape s: 3 or 3x3 taps and
  * at least as many output channels as a tile has (3 or 8). */

@@ -23,6 +23,15 @@ struct drift_graph {
         size_t numel;
     } spare[GRAD_SPARES];
     int n_spare;
+    /* drift_graph_derived's buffers */
+    struct derived {
+        const float *src;
+        size_t n, floats;
+        int tag;
+        bool filled;
+        float *copy, *out;
+    } *derived;
+    size_t n_derived, cap_derived;
     bool grad_enabled;
     drift_status status;
     char error[512];
@@ -48,6 +57,9 @@ void drift_graph_free(drift_graph *g)
     free(g->nodes);
     free(g->scratch[0]);
     free(g->scratch[1]);
+    for (size_t i = 0; i < g->n_derived; i++)
+        free(g->derived[i].copy), free(g->derived[i].out);
+    free(g->derived);
     free(g);
 }
 
@@ -144,6 +156,50 @@ float *drift_graph_scratch(drift_graph *g, int slot, size_t floats)
         g->extra_allocs++;
     }
     return g->scratch[slot];
+}
+
+static struct derived *find_derived(drift_graph *g, const float *src, size_t n, int tag, size_t floats)
+{
+    for (size_t i = 0; i < g->n_derived; i++) {
+        struct derived *d = &g->derived[i];
+        if (d->src == src && d->tag == tag && d->n == n && d->floats == floats)
+            return d;
+    }
+    if (g->n_derived == g->cap_derived) {
+        size_t cap = g->cap_derived ? 2 * g->cap_derived : 16;
+        struct derived *p = realloc(g->derived, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        g->derived = p;
+        g->cap_derived = cap;
+    }
+    struct derived *d = &g->derived[g->n_derived];
+    *d = (struct derived){src, n, floats, tag, false, malloc((n ? n : 1) * sizeof(float)), NULL};
+    void *out = NULL;
+    if (!d->copy || posix_memalign(&out, 64, floats * sizeof(float)) != 0) {
+        free(d->copy);
+        return NULL;
+    }
+    d->out = out;
+    g->n_derived++;
+    g->extra_allocs++;
+    return d;
+}
+
+const float *drift_graph_derived(drift_graph *g, const float *src, size_t n, int tag, size_t floats,
+                                 drift_derive_fn fill, void *ctx)
+{
+    struct derived *d = find_derived(g, src, n, tag, floats);
+    if (!d) {
+        drift_graph_fail(g, DRIFT_ERR_NOMEM, "out of memory: %zu floats of derived weights", n + floats);
+        return NULL;
+    }
+    if (!d->filled || memcmp(d->copy, src, n * sizeof(float)) != 0) {
+        fill(ctx, d->out);
+        memcpy(d->copy, src, n * sizeof(float));
+        d->filled = true;
+    }
+    return d->out;
 }
 
 drift_node *drift_graph_record(drift_graph *g, drift_backward_fn backward, drift_tensor *out,

@@ -65,6 +65,16 @@ void *drift_graph_alloc(drift_graph *g, size_t bytes);
  * independent buffers for operators that need two at once. */
 float *drift_graph_scratch(drift_graph *g, int slot, size_t floats);
 
+/* A buffer of `floats` derived from the n floats at src (convolution
+ * weights in a kernel's order, say), kept for the graph's life, across
+ * resets: fill(ctx, dst) makes it on first use and again whenever src's
+ * values have changed since (they are compared with a copy kept for that),
+ * so it is never stale. Keyed by (src, tag). NULL, and the graph failed,
+ * when out of memory. */
+typedef void (*drift_derive_fn)(void *ctx, float *dst);
+const float *drift_graph_derived(drift_graph *g, const float *src, size_t n, int tag, size_t floats,
+                                 drift_derive_fn fill, void *ctx);
+
 /* Records a node if gradients are on and some input needs a gradient;
  * marks out as needing one in that case. Returns the node (ctx and iarg
  * may be filled in by the caller) or NULL if nothing was recorded. */

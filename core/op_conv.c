@@ -462,13 +462,44 @@ static drift_conv_same same_shape(const conv_geom *c, bool transposed)
     return s;
 }
 
-static bool direct_forward(drift_graph *g, const conv_geom *c, const float *x, const float *w,
+typedef struct pack_ctx {
+    const drift_conv_same *s;
+    const float *w;
+    bool transposed;
+} pack_ctx;
+
+static void pack_into(void *p, float *dst)
+{
+    const pack_ctx *pc = p;
+    drift_conv_same_pack(pc->s, pc->w, pc->transposed, dst);
+}
+
+/* w in the direct kernel's order. Weights that train are packed on every
+ * call (into scratch slot 1); fixed ones (sampling, where the graph records
+ * no gradients) once per graph. */
+static const float *packed_weights(drift_graph *g, const drift_conv_same *s, const drift_tensor *w,
+                                   bool transposed)
+{
+    pack_ctx pc = {s, w->data, transposed};
+    size_t floats = drift_conv_same_packed_floats(s);
+    if (!drift_graph_grad_enabled(g) || !drift_tensor_needs_grad(w)) {
+        int tag = (s->cin * 64 + s->kh * s->kw) * 2 + transposed; /* one packing per layout */
+        return drift_graph_derived(g, w->data, w->numel, tag, floats, pack_into, &pc);
+    }
+    float *wp = drift_graph_scratch(g, 1, floats);
+    if (wp)
+        pack_into(&pc, wp);
+    return wp;
+}
+
+static bool direct_forward(drift_graph *g, const conv_geom *c, const float *x, const drift_tensor *w,
                            const float *bias, float *out)
 {
     drift_conv_same s = same_shape(c, false);
-    float *scratch = drift_graph_scratch(g, 0, drift_conv_same_scratch(&s));
+    const float *wp = packed_weights(g, &s, w, false);
+    float *scratch = wp ? drift_graph_scratch(g, 0, drift_conv_same_scratch(&s)) : NULL;
     if (scratch)
-        drift_conv_same_forward(&s, x, w, false, bias, out, false, scratch);
+        drift_conv_same_forward(&s, x, wp, bias, out, false, scratch);
     return scratch != NULL;
 }
 
@@ -513,7 +544,7 @@ static void weight_grad_im2col(drift_graph *g, const conv_geom *c, const float *
  * kernel (1x1: one GEMM per sample, no copies; kernel sizes it does not
  * take: im2col and GEMM); dX as the direct convolution of dY with the
  * flipped, transposed kernel. gx, gw, gb are NULL when not wanted. */
-static void direct_backward(drift_graph *g, const conv_geom *c, const float *x, const float *w,
+static void direct_backward(drift_graph *g, const conv_geom *c, const float *x, const drift_tensor *w,
                             float *dy, float *gx, float *gw, float *gb)
 {
     drift_conv_same s = same_shape(c, false);
@@ -534,9 +565,10 @@ static void direct_backward(drift_graph *g, const conv_geom *c, const float *x, 
         weight_grad_im2col(g, c, x, dy, gw);
     }
     drift_conv_same t = same_shape(c, true);
-    float *scratch = gx ? drift_graph_scratch(g, 0, drift_conv_same_scratch(&t)) : NULL;
+    const float *wp = gx ? packed_weights(g, &t, w, true) : NULL;
+    float *scratch = wp ? drift_graph_scratch(g, 0, drift_conv_same_scratch(&t)) : NULL;
     if (scratch)
-        drift_conv_same_forward(&t, dy, w, true, NULL, gx, true, scratch);
+        drift_conv_same_forward(&t, dy, wp, NULL, gx, true, scratch);
 }
 
 static void conv_backward(drift_graph *g, const drift_node *node)
@@ -549,7 +581,7 @@ static void conv_backward(drift_graph *g, const drift_node *node)
     float *gw = drift_tensor_needs_grad(w) ? drift_grad(g, w) : NULL;
     float *gb = drift_tensor_needs_grad(b) ? drift_grad(g, b) : NULL;
     if (use_direct(&c)) {
-        direct_backward(g, &c, x->data, w->data, node->out->grad, gx, gw, gb);
+        direct_backward(g, &c, x->data, w, node->out->grad, gx, gw, gb);
         return;
     }
     size_t x_step = (size_t)c.cin * c.in_hw, y_step = (size_t)c.cout * c.out_hw;
@@ -576,7 +608,7 @@ drift_tensor *drift_conv(drift_graph *g, drift_tensor *x, drift_tensor *w, drift
         return NULL;
     size_t x_step = (size_t)c.cin * c.in_hw, y_step = (size_t)c.cout * c.out_hw;
     int nb = use_direct(&c) ? 0 : chunk_samples(&c);
-    if (!nb && !direct_forward(g, &c, x->data, w->data, b ? b->data : NULL, out->data))
+    if (!nb && !direct_forward(g, &c, x->data, w, b ? b->data : NULL, out->data))
         return NULL;
     for (int n0 = 0; nb && n0 < c.n; n0 += nb) {
         conv_geom s = sub_geometry(&c, c.n - n0 < nb ? c.n - n0 : nb);
