@@ -189,7 +189,7 @@ typedef struct inv_run {
     int batch;
     size_t dim, n;
     int nlev;
-    double *t;          /* (nlev) model times, decreasing to 0 */
+    double *t;          /* (nlev) model times, from t_max down to t_max / nlev */
     float *w[W_COUNT];  /* (batch, dim) each */
     float *tvec, *pool_tmp;
     int *sample;
@@ -238,10 +238,13 @@ static double top_time(const drift_schedule *s)
     return t < s->T - 1 ? t : s->T - 1;
 }
 
+/* Levels evenly spaced from t_max down, the last a step above clean data
+ * (a call at t = 0 would return its input): one level is the data estimate
+ * at t_max itself, for H = I the posterior mean at the measurement's noise. */
 static void build_levels(inv_run *r, double t_max)
 {
     for (int i = 0; i < r->nlev; i++)
-        r->t[i] = r->nlev > 1 ? t_max * (1.0 - (double)i / (r->nlev - 1)) : 0.0;
+        r->t[i] = t_max * (1.0 - (double)i / r->nlev);
 }
 
 /* sigma_VE of level i; 0 past the last level (clean data). */

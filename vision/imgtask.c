@@ -413,6 +413,12 @@ static drift_status inverse_options(task_ctx *t, const drift_image *in)
     }
     if (!(sigma <= 1) || !isfinite(sigma))
         return drift_fail(DRIFT_ERR_ARG, "noise sigma must be in [0, 1], got %g", sigma);
+    /* A gray picture through a colour model is copied to every channel,
+     * noise included: along the gray axis (1, 1, 1)/sqrt(3) that noise is
+     * sqrt(3) sigma, and the model is told so (the colour axes hold no
+     * signal and no noise; the channels are averaged back afterwards). */
+    if (t->c == 1 && t->mc == 3)
+        sigma *= sqrt(3.0);
     t->io.sigma_y = sigma / t->m->cfg.data_std;
     return DRIFT_OK;
 }
