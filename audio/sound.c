@@ -404,7 +404,7 @@ drift_status drift_sound_engine_decode(drift_sound_engine *e, const float *mel, 
 
 void drift_sound_request_defaults(drift_sound_request *rq)
 {
-    *rq = (drift_sound_request){.class_id = -1, .sampler = DRIFT_SAMPLER_DPMPP_2M, .guidance = 3.0f, .count = 1};
+    *rq = (drift_sound_request){.class_id = -1, .sampler = DRIFT_SAMPLER_DPMPP_2M, .guidance = 2.0f, .count = 1};
 }
 
 /* Continuation: the model's denoiser with the first `overlap` frames of

@@ -80,7 +80,7 @@ typedef struct drift_sound_request {
 } drift_sound_request;
 
 /* Defaults: unconditional, seed 0, DPM-Solver++(2M) at its default steps,
- * guidance 3 (tag models), count 1, one window. */
+ * guidance 2 (tag models), count 1, one window. */
 void drift_sound_request_defaults(drift_sound_request *rq);
 
 /* A sound generator bound to one model: holds the STFT plans and mel

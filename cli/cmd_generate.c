@@ -35,7 +35,7 @@ static void help(void)
            "  --seed N             random seed (default 0); variation i uses seed + i\n"
            "  --steps N            sampler steps (default 25)\n"
            "  --sampler NAME       ddpm, ddim, euler, heun, dpm++2m, dpm++2m-sde, ... (default dpm++2m)\n"
-           "  --guidance G         classifier-free guidance scale, 1 = off (default 3)\n"
+           "  --guidance G         classifier-free guidance scale, 1 = off (default 2)\n"
            "  --count N            variations (default 1)\n"
            "  --duration SECONDS   longer than the model's window, by continuation (default: one window)\n"
            "  --spectrogram PNG    also draw each sound's log-mel spectrogram\n"

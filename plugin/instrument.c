@@ -249,7 +249,7 @@ static void read_settings(instrument *s)
         .preset = (int)lrintf(fmaxf(ctl(s, P_SOUND, 0), 0)),
         .seed = (uint32_t)lrintf(fmaxf(ctl(s, P_SEED, 0), 0)),
         .steps = (int)lrintf(fminf(fmaxf(ctl(s, P_STEPS, 20), 1), 200)),
-        .guidance = ctl(s, P_GUIDANCE, 3),
+        .guidance = ctl(s, P_GUIDANCE, 2),
     };
     bool variation = ctl(s, P_VARIATION, 0) > 0.5f;
     if (memcmp(&n, &s->settings, sizeof n) != 0 || variation != s->variation) {
