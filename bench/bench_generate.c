@@ -38,6 +38,7 @@ static drift_status untrained_model(drift_model **out)
     drift_sound_params p;
     drift_sound_params_default(&p);
     drift_unet_config u = drift_unet_ref_config(1, p.n_mels);
+    u.base_channels = 40;
     u.attn_levels = 4;
     u.heads = 4;
     drift_model_config c = drift_model_config_default(&u);
