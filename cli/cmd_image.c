@@ -41,7 +41,7 @@ static void help(const char *task)
            "  -o, --output PATH   output PNG (or folder)\n"
            "  --model PATH        model file (default %s for generate,\n"
            "                      %s otherwise)\n"
-           "  --steps N           denoiser levels (default: denoise 2, upscale and inpaint DDRM 20,\n"
+           "  --steps N           denoiser levels (default: denoise 1, upscale and inpaint DDRM 20,\n"
            "                      RePaint 50; for denoising, fewer levels give a higher PSNR)\n"
            "  --seed N            random seed (default 0)\n"
            "  --sigma S           denoise: noise std in [0, 1] units (default: estimated)\n"
