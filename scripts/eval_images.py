@@ -16,9 +16,11 @@ models see them, in [0, 1]:
   generation   through bench/eval_images (the classifier's test accuracy,
                its accuracy on class-conditional samples, Frechet distance);
   photos       with --photo-model: centre crops of scikit-image's test
-               photographs, denoised (sigma 0.1, 0.2) against non-local
-               means and TV (tuned on a held-out photograph) and upscaled
-               x2 against ImageMagick: PSNR / SSIM.
+               photographs, denoised (sigma 0.1, 0.2, 0.3) against non-local
+               means and TV (tuned on a held-out photograph), upscaled x2
+               and x4 against ImageMagick (PSNR / SSIM), and inpainted (a
+               centre square of a quarter of the area, 50% random pixels)
+               against OpenCV and scikit-image (PSNR inside the hole).
 Degraded inputs are stored as 8-bit PNG files (noisy values clipped to
 [0, 1]) and every method gets the same files. PSNR and SSIM are per
 picture (SSIM: Gaussian window, sigma 1.5), averaged over the pictures.
@@ -294,14 +296,50 @@ class Eval:
         clean = [centre_crop(read_photo(os.path.join(PHOTO_DIR, n)), self.a.photo_crop) for n in names]
         tune = centre_crop(read_photo(os.path.join(PHOTO_DIR, PHOTO_TUNE)), self.a.photo_crop)
         rows = []
-        for sigma in (0.1, 0.2):
+        for sigma in (0.1, 0.2, 0.3):
             out = self.photo_denoise(clean, tune, sigma)
             for name, x in out.items():
                 rows.append(["denoise sigma %.1f" % sigma, name, "%.2f" % psnr(clean, x), "%.4f" % ssim(clean, x)])
-        for name, x in self.photo_upscale(clean, tune).items():
-            rows.append(["upscale x2", name, "%.2f" % psnr(clean, x), "%.4f" % ssim(clean, x)])
+        for f in (2, 4):
+            for name, x in self.photo_upscale(clean, tune, f).items():
+                rows.append(["upscale x%d" % f, name, "%.2f" % psnr(clean, x), "%.4f" % ssim(clean, x)])
+        for hole, (mask, out) in self.photo_inpaint(clean, tune).items():
+            for name, x in out.items():
+                rows.append(["inpaint %s (in the hole)" % hole, name, "%.2f" % psnr(clean, x, mask), ""])
         self.table("Photographs (%s; centre crops of %d pixels)" % (", ".join(names), self.a.photo_crop),
                    ["task", "method", "PSNR dB", "SSIM"], rows)
+
+    def photo_inpaint(self, clean, tune):
+        """A centre square of a quarter of the area, and 50% random pixels:
+        drift (DDRM) against OpenCV Telea and Navier-Stokes and scikit-image
+        biharmonic, PSNR inside the hole."""
+        side = self.a.photo_crop
+        centre = np.zeros((side, side), bool)
+        centre[side // 4:3 * side // 4, side // 4:3 * side // 4] = True
+        rnd = np.random.default_rng(51).random((side, side)) < 0.5
+        results = {}
+        for tag, mask in (("centre", centre), ("random", rnd)):
+            held = [c * ~(mask[..., None] if c.ndim == 3 else mask) for c in clean]
+            src, dst = self.work("photo_holed_" + tag), self.work("photo_inpaint_" + tag)
+            mpath = os.path.join(self.a.work, "photo_mask_%s.png" % tag)
+            self.photo_set(src, held)
+            cv2.imwrite(mpath, mask.astype(np.uint8) * 255)
+            extra = ["--mask", mpath, "--method", "ddrm"]
+            thole = tune * ~(mask[..., None] if tune.ndim == 3 else mask)
+            steps = self.tuned_steps("photo_inpaint_" + tag, "inpaint", extra, [tune], [thole],
+                                     lambda c, x: psnr(c, x, mask), self.a.photo_model, photo=True)
+            run([self.a.drift, "image", "inpaint", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
+                 "--threads", str(self.a.threads), "--steps", str(steps)] + extra, quiet=True)
+            out = {"drift (DDRM, %d steps)" % steps: self.photo_read(dst, len(clean))}
+            m8 = mask.astype(np.uint8)
+            as8 = lambda y: to8(y[..., ::-1] if y.ndim == 3 else y)  # OpenCV wants BGR
+            back = lambda y: (y[..., ::-1] if y.ndim == 3 else y) / 255.0
+            out["OpenCV Telea"] = [back(cv2.inpaint(as8(y), m8, 3, cv2.INPAINT_TELEA)) for y in held]
+            out["OpenCV Navier-Stokes"] = [back(cv2.inpaint(as8(y), m8, 3, cv2.INPAINT_NS)) for y in held]
+            out["skimage biharmonic"] = [inpaint_biharmonic(y, mask, channel_axis=-1 if y.ndim == 3 else None)
+                                         for y in held]
+            results["centre quarter" if tag == "centre" else "50% random pixels"] = (mask, out)
+        return results
 
     def photo_set(self, folder, imgs):
         os.makedirs(folder, exist_ok=True)
@@ -333,23 +371,23 @@ class Eval:
                 "TV Chambolle (weight %.2f)" % w: [tv(y, w) for y in noisy],
                 "noisy input": noisy}
 
-    def photo_upscale(self, clean, tune):
-        def halve(c):
+    def photo_upscale(self, clean, tune, f):
+        def shrink(c):
             h, w = c.shape[:2]
-            return c.reshape(h // 2, 2, w // 2, 2, *c.shape[2:]).mean(axis=(1, 3))
-        low = [halve(c) for c in clean]
-        src, dst = self.work("photo_low2"), self.work("photo_up2")
+            return c.reshape(h // f, f, w // f, f, *c.shape[2:]).mean(axis=(1, 3))
+        low = [shrink(c) for c in clean]
+        src, dst = self.work("photo_low%d" % f), self.work("photo_up%d" % f)
         self.photo_set(src, low)
-        steps = self.tuned_steps("photo_upscale2", "upscale", ["--scale", "2"], [tune], [halve(tune)], psnr,
+        steps = self.tuned_steps("photo_upscale%d" % f, "upscale", ["--scale", str(f)], [tune], [shrink(tune)], psnr,
                                  self.a.photo_model, photo=True)
         run([self.a.drift, "image", "upscale", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
-             "--threads", str(self.a.threads), "--scale", "2", "--steps", str(steps)], quiet=True)
+             "--threads", str(self.a.threads), "--scale", str(f), "--steps", str(steps)], quiet=True)
         out = {"drift (DDRM, %d steps)" % steps: self.photo_read(dst, len(clean))}
         for label, filt in (("ImageMagick bicubic (Catrom)", "Catrom"), ("ImageMagick Lanczos", "Lanczos")):
-            folder = self.work("photo_im_" + filt)
+            folder = self.work("photo_im%d_%s" % (f, filt))
             os.makedirs(folder, exist_ok=True)
             files = [os.path.join(src, "%05d.png" % i) for i in range(len(clean))]
-            run([CONVERT] + files + ["-filter", filt, "-resize", "200%", os.path.join(folder, "%05d.png")])
+            run([CONVERT] + files + ["-filter", filt, "-resize", "%d%%" % (100 * f), os.path.join(folder, "%05d.png")])
             out[label] = self.photo_read(folder, len(clean))
         return out
 
