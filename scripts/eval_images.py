@@ -277,7 +277,8 @@ class Eval:
         res = subprocess.run([self.a.eval_bin, "generation", self.a.model, cls, str(self.a.per_class),
                               str(self.a.guidance)], check=True, capture_output=True, text=True)
         print(res.stdout, flush=True)
-        kv = dict(l.split() for l in res.stdout.splitlines() if len(l.split()) == 2 and "_" in l.split()[0])
+        keys = ("test_accuracy", "sample_accuracy", "fd_samples", "fd_floor", "samples")
+        kv = dict(l.split() for l in res.stdout.splitlines() if len(l.split()) == 2 and l.split()[0] in keys)
         rows = [["classifier accuracy on the 10,000 test pictures", "%.2f%%" % (100 * float(kv["test_accuracy"]))],
                 ["classifier accuracy on %s samples (%d per class, guidance %g)" % (kv["samples"], self.a.per_class,
                                                                                  self.a.guidance),
