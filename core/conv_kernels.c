@@ -158,6 +158,12 @@ void drift_conv_same_pack(const drift_conv_same *s, const float *w, bool transpo
     drift_parallel_for((size_t)c.ncob, grain, pack_range, &pj);
 }
 
+/* Tiles per parallel task, so that a task is worth at least 2e5 FLOPs. */
+static size_t tiles_per_task(double tile_flops)
+{
+    return tile_flops >= 2e5 ? 1 : (size_t)(2e5 / tile_flops);
+}
+
 /* Lanes of vector v that lie inside the plane. */
 static unsigned plane_lanes(const same_ctx *c, int v)
 {
@@ -359,8 +365,7 @@ void drift_conv_same_forward(const drift_conv_same *s, const float *x, const flo
     c.wp = wp;
     size_t tiles = (size_t)s->n * c.npb;
     double tile_flops = 2.0 * c.ncob * CO_BLK * NV_MAX * VEC * (double)c.taps * c.cx;
-    size_t grain = tile_flops >= 2e5 ? 1 : (size_t)(2e5 / tile_flops);
-    drift_parallel_for(tiles, grain, fwd_range, &c);
+    drift_parallel_for(tiles, tiles_per_task(tile_flops), fwd_range, &c);
 }
 
 /* ---- weight gradient ------------------------------------------------- */
@@ -521,7 +526,6 @@ void drift_conv_same_weight_grad(const drift_conv_same *s, const float *x, const
         wc.x = x + (size_t)n0 * s->cin * wc.c.hw;
         wc.dy = dy + (size_t)n0 * s->cout * wc.c.hw;
         double tile_flops = 2.0 * wc.rows * wc.c.taps * (double)wc.n * (double)wc.c.nvec * VEC;
-        size_t grain = tile_flops >= 2e5 ? 1 : (size_t)(2e5 / tile_flops);
-        drift_parallel_for(tiles, grain, wgrad_range, &wc);
+        drift_parallel_for(tiles, tiles_per_task(tile_flops), wgrad_range, &wc);
     }
 }

@@ -354,8 +354,10 @@ static drift_status check_options(const drift_model *m, const drift_train_option
         return drift_fail(DRIFT_ERR_ARG, "training needs steps >= 1 and batch >= 1 (got %lld, %d)",
                           (long long)o->steps, o->batch);
     if (!(o->lr > 0) || o->min_lr < 0 || o->warmup < 0 || o->clip < 0 || o->ema_decay < 0 || o->ema_decay >= 1 ||
-        o->cond_drop < 0 || o->cond_drop > 1 || o->tag_drop < 0 || o->tag_drop > 1 || o->min_snr_gamma < 0 || o->checkpoint_every < 0)
-        return drift_fail(DRIFT_ERR_ARG, "bad training options (learning rate, warmup, clip, EMA, dropout or SNR gamma)");
+        o->cond_drop < 0 || o->cond_drop > 1 || o->tag_drop < 0 || o->tag_drop > 1 || o->min_snr_gamma < 0 ||
+        o->checkpoint_every < 0)
+        return drift_fail(DRIFT_ERR_ARG, "bad training options (learning rate, warmup, clip, EMA, condition or tag "
+                                         "dropping, or SNR gamma)");
     int unit = 1 << (m->cfg.unet.n_levels - 1);
     for (int d = 0; d < m->cfg.unet.dims; d++)
         if (o->spatial[d] < unit || o->spatial[d] % unit)
