@@ -545,10 +545,13 @@ drift_status drift_audio_denoiser_create(drift_model *model, const drift_denoise
     if (o->method == DRIFT_DENOISE_DIFFUSION) {
         s = drift_denoise_params_from_model(model, &d->p);
         const drift_unet_config *u = &model->cfg.unet;
-        if (s == DRIFT_OK && (u->dims != 1 || u->in_channels != d->p.bins || u->cond_channels != 2 * d->p.bins))
+        bool fits = u->dims == 1 ? u->in_channels == d->p.bins && u->cond_channels == 2 * d->p.bins
+                                 : u->in_channels == 1 && u->cond_channels == 2;
+        if (s == DRIFT_OK && !fits)
             s = drift_fail(DRIFT_ERR_FORMAT, "the model's network (%d-D, %d channels, %d conditioning) does not "
-                           "fit its denoise task (%d bins, %d conditioning)", u->dims, u->in_channels,
-                           u->cond_channels, d->p.bins, 2 * d->p.bins);
+                           "fit its denoise task (%d bins: 1-D with %d channels and %d conditioning, or 2-D with "
+                           "1 and 2)", u->dims, u->in_channels, u->cond_channels, d->p.bins, d->p.bins,
+                           2 * d->p.bins);
         if (s == DRIFT_OK)
             s = drift_denoise_stft(&d->p, &d->stft);
     }
@@ -582,7 +585,8 @@ static drift_status model_windows(void *user, int count, int64_t first_window, c
     so.strength = d->o.strength;
     so.x_init = d->o.strength < 1 ? cond_feat : NULL; /* replaced below; non-NULL selects SDEdit */
     so.seed = d->o.seed * 0x9E3779B97F4A7C15ull + (uint64_t)first_window;
-    int spatial[2] = {d->p.frames, 1};
+    bool planes = d->model->cfg.unet.dims == 2; /* (bins, frames) planes, else bins as channels */
+    int spatial[2] = {planes ? d->p.bins : d->p.frames, planes ? d->p.frames : 1};
     drift_sample_cond cond = {NULL, NULL, cond_feat};
     size_t n = (size_t)count * d->p.bins * d->p.frames;
     float *keep = NULL;

@@ -207,12 +207,15 @@ static drift_status setup_denoise(recipe *r, train_setup *ts, const char *dir, d
         return s;
     ts->data_state = d;
     ts->data_free = denoise_data_free;
-    read_network(r, u, p.bins, 1);
-    u->cond_channels = 2 * p.bins; /* noisy features and the noise estimate */
+    /* 1-D: bins are channels, (N, bins, frames); 2-D: one plane of
+     * (bins, frames) per input. The memory layout is the same. */
+    int dims = (int)recipe_int(r, "dims", 1, 2, 1);
+    read_network(r, u, dims == 1 ? p.bins : 1, dims);
+    u->cond_channels = dims == 1 ? 2 * p.bins : 2; /* noisy features and the Wiener gain */
     *c = drift_model_config_default(u);
     c->task_json = d->task_json = drift_denoise_params_to_json(&p);
-    ts->opts.spatial[0] = p.frames;
-    ts->opts.spatial[1] = 1;
+    ts->opts.spatial[0] = dims == 1 ? p.frames : p.bins;
+    ts->opts.spatial[1] = p.frames;
     s = d->task_json ? drift_clip_set_load(dir, p.sample_rate, clip_seconds, &d->clips)
                      : drift_fail(DRIFT_ERR_NOMEM, "out of memory");
     if (s == DRIFT_OK)
