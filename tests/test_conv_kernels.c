@@ -196,7 +196,7 @@ static void test_reference_shapes(void)
         {2, 32, 32, 32, 32, 3, 3},  /* the U-Net's top level */
         {3, 16, 8, 16, 16, 3, 3},   /* a single vector group... */
         {2, 8, 12, 8, 8, 3, 3},     /* ...and a plane smaller than a group */
-        {2, 5, 3, 7, 6, 3, 3},      /* planes not a multiple of 16, channels not of 4 */
+        {2, 5, 3, 7, 6, 3, 3},      /* planes not a multiple of 16, channels not of 8 */
         {1, 3, 1, 33, 35, 3, 3},    /* one output channel (conv_out) */
         {2, 6, 4, 5, 5, 1, 1},      /* 1x1 */
         {2, 3, 2, 0, 20, 0, 5},     /* 1-D, 5 taps */
