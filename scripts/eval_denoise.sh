@@ -12,7 +12,8 @@
 #   sox     noisered with a profile of the noise alone (its best case), the
 #           amount tuned per SNR over 0.1 .. 0.6 on the same mixtures
 # and prints, per SNR, the mean SI-SDR improvement (dB, higher is better)
-# and log-spectral distance (dB, lower is better) of each. Without --model
+# and log-spectral distance (dB, lower is better) of each, then drift's and
+# the spectral mode's SI-SDR improvement per noise kind. Without --model
 # only the spectral method and sox run. --clips, --noises and --seconds
 # (keep the first S seconds of each clip) make other mixture sets, e.g. the
 # training distribution: --clips data/denoise/train --noises "pink hum".
@@ -122,3 +123,19 @@ END {
     }
     printf "| mean | | %s | %.2f | %.2f | | | | |\n", (md ? sprintf("%.2f", md / 3) : "-"), ms / 3, mx / 3
 }' "$SCORES" | tee "$OUT/table.md"
+
+# Per noise kind (mixture names are clip_kind_snr): mean SI-SDRi over the
+# three SNRs of drift and of the spectral mode.
+paste -d ' ' "$LIST" "$SCORES" | awk '
+{ n = $3; sub(".*/", "", n); sub("[.]wav$", "", n); c = split(n, p, "_"); kind = p[c - 1]
+  split($1, m, "/"); if (m[1] != "drift" && m[1] != "spectral") next
+  k = m[1] " " kind; s[k] += $8 - $7; cnt[k]++; kinds[kind] = 1 }
+END {
+    print ""
+    print "| noise | SI-SDRi drift | SI-SDRi spectral |"
+    print "|---|---|---|"
+    for (kind in kinds) {
+        d = "drift " kind; sp = "spectral " kind
+        printf "| %s | %s | %.2f |\n", kind, (d in cnt) ? sprintf("%.2f", s[d] / cnt[d]) : "-", s[sp] / cnt[sp]
+    }
+}' | tee -a "$OUT/table.md"
