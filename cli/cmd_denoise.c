@@ -21,7 +21,7 @@
 typedef struct denoise_args {
     const char *in, *out, *model;
     drift_denoise_options o;
-    bool quiet, method_set;
+    bool quiet;
     cli_progress bar;
 } denoise_args;
 
@@ -36,10 +36,9 @@ static void help(void)
            "(in batch, outputs are .wav unless the input is .flac).\n\n"
            "options:\n"
            "  -o, --output PATH    output file (or folder)\n"
-           "  --method M           spectral (Wiener filter, no model; the default) or diffusion\n"
-           "                       (the learned model; the default when --model is given).\n"
-           "                       On drift's held-out noises spectral is the better of the two\n"
-           "                       (docs/DENOISE.md)\n"
+           "  --method M           diffusion (the learned model, the default) or spectral\n"
+           "                       (a Wiener filter, no model: faster, and the better of the\n"
+           "                       two on steady fan-like noise; docs/DENOISE.md)\n"
            "  --model PATH         denoising model (default: presets/" DEFAULT_MODEL ")\n"
            "  --steps N            sampler steps (default 1)\n"
            "  --strength S         how far the model may move away from the classical\n"
@@ -51,7 +50,7 @@ static void help(void)
            "  --threads N          cores to use (default: all)\n"
            "  --quiet              no progress output\n\n"
            "example:\n  drift denoise noisy.wav clean.wav\n"
-           "  drift denoise recordings/ cleaned/ --method diffusion\n");
+           "  drift denoise recordings/ cleaned/ --method spectral\n");
 }
 
 static int parse_option(int c, denoise_args *a)
@@ -61,7 +60,6 @@ static int parse_option(int c, denoise_args *a)
     case 'o': a->out = optarg; return 0;
     case 'm': a->model = optarg; return 0;
     case 'M':
-        a->method_set = true;
         return drift_denoise_method_parse(optarg, &a->o.method) ? cli_fail_status("denoise", "--method") : 0;
     case 's':
         if (!cli_parse_int("denoise", "--steps", optarg, 1, 1000, &v))
@@ -107,8 +105,6 @@ static int parse_args(int argc, char **argv, denoise_args *a)
         if (r)
             return r;
     }
-    if (!a->method_set)
-        a->o.method = a->model ? DRIFT_DENOISE_DIFFUSION : DRIFT_DENOISE_SPECTRAL;
     int left = argc - optind;
     if (left < 1 || left > 2 || (left == 2 && a->out) || (left == 1 && !a->out))
         return cli_error("denoise", "wants IN OUT or IN -o OUT (drift denoise --help)");
