@@ -24,7 +24,7 @@ static int show_model(const char *path)
     const drift_unet_config *u = &c->unet;
     printf("model: %s\n", path);
     printf("parameters: %zu\n", drift_params_numel(drift_unet_params(m->net)));
-    printf("network: %d-D U-Net, %d input channels", u->dims, u->in_channels);
+    printf("network: %d-D U-Net, %d input channel%s", u->dims, u->in_channels, u->in_channels == 1 ? "" : "s");
     if (u->cond_channels)
         printf(" + %d conditioning channels", u->cond_channels);
     printf(", base %d channels, multipliers", u->base_channels);

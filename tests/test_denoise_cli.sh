@@ -72,7 +72,7 @@ sed -e 's/^base_channels = .*/base_channels = 8/' "$WORK/tiny.recipe" > "$WORK/t
 echo "dims = 2" >> "$WORK/tiny2d.recipe"
 "$DRIFT" train "$WORK/tiny2d.recipe" -o "$WORK/tiny2d.safetensors" --quiet > "$WORK/train.txt" \
     || fail "training the tiny 2-D model: $(cat "$WORK/train.txt")"
-"$DRIFT" info "$WORK/tiny2d.safetensors" | grep -q "2-D U-Net, 1 input channels + 2 conditioning" \
+"$DRIFT" info "$WORK/tiny2d.safetensors" | grep -q "2-D U-Net, 1 input channel + 2 conditioning" \
     || fail "the 2-D model's info: $("$DRIFT" info "$WORK/tiny2d.safetensors")"
 "$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/d2d.wav" --model "$WORK/tiny2d.safetensors" --steps 2 --seed 3 \
     --quiet > /dev/null || fail "denoise with the 2-D model"
