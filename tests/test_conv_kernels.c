@@ -194,8 +194,9 @@ static void test_reference_shapes(void)
 {
     static const shape shapes[] = {
         {2, 32, 32, 32, 32, 3, 3},  /* the U-Net's top level */
-        {3, 16, 8, 16, 16, 3, 3},   /* a single vector group... */
-        {2, 8, 12, 8, 8, 3, 3},     /* ...and a plane smaller than a group */
+        {3, 16, 8, 16, 16, 3, 3},   /* 16 vectors: five forward groups of 3 and one of 1 */
+        {2, 8, 12, 8, 8, 3, 3},     /* 4 vectors: a group of 3 and one of 1; 12 = 8 + 4 channels */
+        {2, 8, 9, 5, 5, 3, 3},      /* a plane smaller than a group (2 vectors); 9 = 8 + 1 */
         {2, 5, 3, 7, 6, 3, 3},      /* planes not a multiple of 16, channels not of 8 */
         {1, 3, 1, 33, 35, 3, 3},    /* one output channel (conv_out) */
         {2, 6, 4, 5, 5, 1, 1},      /* 1x1 */
