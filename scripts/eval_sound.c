@@ -159,8 +159,7 @@ static drift_status judge_generated(eval *ev, drift_model *m, drift_classifier *
             rq.prompt = prompt_for(ev, k, b, buf, sizeof buf);
             rq.count = each;
             rq.steps = steps;
-            if (ev->guidance > 0)
-                rq.guidance = ev->guidance;
+            rq.guidance = ev->guidance;
             rq.seed = 1000u * (uint64_t)k + (uint64_t)b;
             float *audio;
             size_t n;
@@ -206,11 +205,8 @@ static int run(eval *ev, drift_model *m, int per, int steps)
            ev->train.n, ev->test.n);
     fflush(stdout);
     if (per > 0) {
-        drift_sound_request rq;
-        drift_sound_request_defaults(&rq);
         printf("generated (%d per class, dpm++2m %d steps, guidance %g; prompts: %s):\n", per, steps,
-               ev->guidance > 0 ? ev->guidance : rq.guidance,
-               ev->heldout_prompts ? "tags of held-out clips" : "class name");
+               ev->guidance, ev->heldout_prompts ? "tags of held-out clips" : "class name");
         s = judge_generated(ev, m, c, per, steps, egen, &n_gen);
     }
     double fd_gen = NAN, fd_floor = 0;
@@ -243,8 +239,10 @@ int main(int argc, char **argv)
     ev.by_family = argc > 3 && !strcmp(argv[3], "family");
     ev.heldout_prompts = argc > 6 && !strcmp(argv[6], "heldout");
     int per = argc > 4 ? atoi(argv[4]) : 10, steps = argc > 5 ? atoi(argv[5]) : 25;
-    ev.guidance = argc > 7 ? (float)atof(argv[7]) : 0.0f; /* 0: drift generate's default */
-    if (per < 0 || per == 1 || steps < 1 || (argc > 7 && !(ev.guidance >= 1 && ev.guidance <= 100)))
+    drift_sound_request defaults; /* drift generate's guidance unless one is given */
+    drift_sound_request_defaults(&defaults);
+    ev.guidance = argc > 7 ? (float)atof(argv[7]) : defaults.guidance;
+    if (per < 0 || per == 1 || steps < 1 || !(ev.guidance >= 1 && ev.guidance <= 100))
         return fprintf(stderr, "eval_sound: CLIPS_PER_CLASS must be 0 (real clips only) or >= 2, STEPS >= 1 and "
                                "GUIDANCE in [1, 100]\n"), 2;
     drift_model *m;
