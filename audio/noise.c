@@ -219,6 +219,28 @@ static void whine(int rate, size_t n, drift_rng *r, float *out)
     }
 }
 
+/* A random colouring and a random level fluctuation, so that a model
+ * trained on the kinds above does not learn their exact spectra and
+ * steadiness: two peaking bands (centre log-uniform in 100 Hz .. 6 kHz,
+ * Q 0.5..2, -12..+12 dB, each x + (G - 1) * bandpass(x), which has gain
+ * G at the centre) and a sinusoidal level change of depth 0..0.5 at
+ * 0.5..40 Hz (slow as passing traffic up to fast as a motor's beat). */
+void drift_noise_augment(int rate, size_t n, drift_rng *r, float *x, float *scratch)
+{
+    for (int band = 0; band < 2; band++) {
+        double centre = exp(uniform(r, log(100.0), log(fmin(6000, 0.45 * rate))));
+        double q = uniform(r, 0.5, 2.0), g = pow(10, uniform(r, -12, 12) / 20) - 1;
+        memcpy(scratch, x, n * sizeof(float));
+        drift_biquad(DRIFT_BIQUAD_BANDPASS, centre, q, rate, scratch, n);
+        for (size_t i = 0; i < n; i++)
+            x[i] += (float)(g * scratch[i]);
+    }
+    double f = exp(uniform(r, log(0.5), log(40.0))), depth = uniform(r, 0, 0.5), ph = uniform(r, 0, 2 * M_PI);
+    for (size_t i = 0; i < n; i++)
+        x[i] *= (float)(1 + depth * sin(2 * M_PI * f * (double)i / rate + ph));
+    drift_noise_unit_rms(x, n);
+}
+
 drift_status drift_noise_generate(drift_noise_kind kind, int rate, size_t n, drift_rng *rng,
                                   const drift_noise_clips *speech, float *out)
 {

@@ -63,7 +63,12 @@ typedef struct drift_noise_clips {
 drift_status drift_noise_generate(drift_noise_kind kind, int rate, size_t n, drift_rng *rng,
                                   const drift_noise_clips *speech, float *out);
 
+/* Recolours x (n samples at rate) at random and makes its level
+ * fluctuate (training augmentation); back at unit RMS. scratch: n floats. */
+void drift_noise_augment(int rate, size_t n, drift_rng *rng, float *x, float *scratch);
+
 /* x: (n) scaled in place to unit RMS (left alone when silent). */
+
 void drift_noise_unit_rms(float *x, size_t n);
 
 /* A biquad (RBJ cookbook) low-pass, high-pass or band-pass filter applied in

@@ -299,6 +299,8 @@ drift_status drift_pair_source_create(const drift_clip_set *clips, const drift_d
                           clips->count, clips->rate, p->sample_rate);
     if (!(o->snr_lo <= o->snr_hi) || !isfinite(o->snr_lo) || !isfinite(o->snr_hi))
         return drift_fail(DRIFT_ERR_ARG, "SNR range [%g, %g] dB is empty", o->snr_lo, o->snr_hi);
+    if (!(o->augment >= 0 && o->augment <= 1))
+        return drift_fail(DRIFT_ERR_ARG, "noise augmentation probability %g is outside 0..1", o->augment);
     if (!(o->context_seconds >= 0 && o->context_seconds <= 600))
         return drift_fail(DRIFT_ERR_ARG, "pair context %g s is outside 0..600", o->context_seconds);
     drift_pair_source *ps = calloc(1, sizeof *ps);
@@ -377,6 +379,8 @@ drift_status drift_pair_make(drift_pair_source *ps, drift_rng *rng, float *clean
     drift_status s = drift_noise_generate(k, ps->p.sample_rate, W, rng, &ps->speech, ps->noise);
     if (s != DRIFT_OK)
         return s;
+    if (ps->o.augment > 0 && drift_rng_uniform(rng) < ps->o.augment)
+        drift_noise_augment(ps->p.sample_rate, W, rng, ps->noise, noisy); /* noisy is free until the mix */
     drift_mix_at_snr(clean, ps->noise, W, snr, noisy);
     if (kind)
         *kind = k;

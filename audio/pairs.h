@@ -60,6 +60,7 @@ typedef struct drift_pair_options {
     double snr_lo, snr_hi;  /* dB; -5, 20 */
     unsigned noise_mask;    /* bit k allows drift_noise_kind k; 0 = every training kind */
     double context_seconds; /* length of each pair (at least one window); 3 */
+    double augment;         /* probability of drift_noise_augment on each pair's noise; 0 */
 } drift_pair_options;
 
 typedef struct drift_pair_source drift_pair_source;

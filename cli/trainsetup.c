@@ -197,7 +197,7 @@ static drift_status setup_denoise(recipe *r, train_setup *ts, const char *dir, d
 {
     drift_denoise_params p = read_denoise_params(r);
     drift_pair_options po = {recipe_num(r, "snr_lo", -30, 60, -5), recipe_num(r, "snr_hi", -30, 60, 20), 0,
-                             recipe_num(r, "context_seconds", 0, 600, 3)};
+                             recipe_num(r, "context_seconds", 0, 600, 3), recipe_num(r, "noise_augment", 0, 1, 0)};
     double clip_seconds = recipe_num(r, "clip_seconds", 0, 36000, 30);
     drift_status s = drift_denoise_params_check(&p);
     denoise_data *d = s == DRIFT_OK ? calloc(1, sizeof *d) : NULL;

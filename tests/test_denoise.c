@@ -102,6 +102,43 @@ static void test_noises(void)
     free(y);
 }
 
+/* Augmented white noise: unit RMS, its power density below 1 kHz relative
+ * to the whole band spread
+ * over a wide range (the peaking bands), and its level fluctuating
+ * within some draws far beyond white noise's own 10 ms block spread. */
+static void test_noise_augment(void)
+{
+    const int rate = 16000;
+    const size_t n = 2 * rate, block = rate / 100;
+    float *x = malloc(n * sizeof(float)), *scratch = malloc(n * sizeof(float));
+    double share_lo = 1e30, share_hi = 0, spread_max = 0;
+    for (int draw = 0; draw < 40; draw++) {
+        drift_rng r;
+        drift_rng_init(&r, 12, (uint64_t)draw);
+        drift_noise_generate(DRIFT_NOISE_WHITE, rate, n, &r, NULL, x);
+        drift_noise_augment(rate, n, &r, x, scratch);
+        double e = 0, lo = band_power(x, n, rate, 0, 1000), all = band_power(x, n, rate, 0, 8000);
+        for (size_t i = 0; i < n; i++)
+            e += x[i] * x[i];
+        CHECK(fabs(sqrt(e / n) - 1) < 1e-3, "augmented noise %d has RMS %g", draw, sqrt(e / n));
+        share_lo = fmin(share_lo, lo / all), share_hi = fmax(share_hi, lo / all);
+        double bmin = 1e30, bmax = 0; /* 10 ms block powers */
+        for (size_t b = 0; b + block <= n; b += block) {
+            double eb = 0;
+            for (size_t i = b; i < b + block; i++)
+                eb += x[i] * x[i];
+            bmin = fmin(bmin, eb), bmax = fmax(bmax, eb);
+        }
+        spread_max = fmax(spread_max, 10 * log10(bmax / bmin));
+    }
+    /* white: the same power density below 1 kHz as overall (ratio 1);
+     * its blocks of 160 samples vary by ~3 dB */
+    CHECK(share_lo < 0.5 && share_hi > 2, "low-band density ratio only %.3f .. %.3f", share_lo, share_hi);
+    CHECK(spread_max > 8, "block levels spread at most %.1f dB", spread_max);
+    free(x);
+    free(scratch);
+}
+
 static void test_scores(void)
 {
     enum { N = 8000 };
@@ -315,7 +352,7 @@ static void test_pairs(void)
     size_t lengths[1] = {len};
     bool speech[1] = {true};
     drift_clip_set set = {clips, lengths, speech, 1, p.sample_rate};
-    drift_pair_options po = {-5, 20, 0, 1.0};
+    drift_pair_options po = {-5, 20, 0, 1.0, 0.5};
     drift_pair_source *ps;
     CHECK(drift_pair_source_create(&set, &p, &po, &ps) == DRIFT_OK, "pairs: %s", drift_last_error());
     CHECK(drift_pair_samples(ps) == (size_t)p.sample_rate, "pairs of %zu samples", drift_pair_samples(ps));
@@ -415,6 +452,7 @@ int main(void)
     if (!mkdtemp(test_tmpdir))
         return 1;
     test_noises();
+    test_noise_augment();
     test_scores();
     test_windows_reconstruct();
     test_spectral_improves();
