@@ -30,7 +30,7 @@ static void help(const char *task)
 {
     printf("usage: drift image generate -o GRID.png [--class NAME|ID|none] [--count N] [--guidance G]\n"
            "       drift image denoise IN OUT [--sigma S]\n"
-           "       drift image inpaint IN --mask HOLE.png -o OUT [--method repaint|ddrm]\n"
+           "       drift image inpaint IN --mask HOLE.png -o OUT [--method ddrm|repaint]\n"
            "       drift image upscale IN --scale 2|4 -o OUT [--method ddrm|ilvr]\n\n"
            "Makes or restores pictures with one diffusion model. IN may be a PNG or JPEG file,\n"
            "or a folder: then every picture under it is processed into the folder -o names,\n"
@@ -46,7 +46,7 @@ static void help(const char *task)
            "  --seed N            random seed (default 0)\n"
            "  --sigma S           denoise: noise std in [0, 1] units (default: estimated)\n"
            "  --mask PATH         inpaint: WHITE = hole to fill, black = keep; the picture's size\n"
-           "  --method NAME       inpaint: repaint (default) or ddrm; upscale: ddrm (default) or ilvr\n"
+           "  --method NAME       inpaint: ddrm (default) or repaint; upscale: ddrm (default) or ilvr\n"
            "  --scale N           upscale: 2 or 4\n"
            "  --class NAME|ID     generate: a class name or number, or 'none' (default: every class in turn)\n"
            "  --count N           generate: pictures in the grid (default 16)\n"

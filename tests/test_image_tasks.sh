@@ -3,7 +3,7 @@
 #   sh test_image_tasks.sh DRIFT_BINARY
 # Trains a tiny unconditional Fashion-MNIST model for a few steps with
 # `drift train`, then: generate a grid, denoise (given and estimated
-# sigma), inpaint (repaint and ddrm) with a mask, upscale x2 and x4 (ddrm
+# sigma), inpaint (the default, which is ddrm, and repaint) with a mask, upscale x2 and x4 (ddrm
 # and ilvr), a folder in batch keeping its tree; and bad files, a mask of
 # the wrong size and bad options give a one-line message naming the
 # problem, a non-zero exit and no output file.
@@ -51,9 +51,12 @@ IN="$WORK/grid.png"
 "$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/inp.png" $Q > /dev/null || fail "inpaint"
 "$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/inp_ddrm.png" --method ddrm $Q \
     > /dev/null || fail "inpaint --method ddrm"
+cmp -s "$WORK/inp.png" "$WORK/inp_ddrm.png" || fail "inpaint's default is not ddrm"
+"$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/inp_repaint.png" --method repaint $Q \
+    > /dev/null || fail "inpaint --method repaint"
 "$DRIFT" image upscale "$IN" --scale 2 -o "$WORK/up2.png" $Q > /dev/null || fail "upscale x2"
 "$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/up4.png" --method ilvr $Q > /dev/null || fail "upscale x4 ilvr"
-for f in den den_est inp inp_ddrm; do
+for f in den den_est inp inp_ddrm inp_repaint; do
     [ "$(size_of "$WORK/$f.png")" = "70x70" ] || fail "$f.png is $(size_of "$WORK/$f.png")"
 done
 [ "$(size_of "$WORK/up2.png")" = "140x140" ] || fail "up2.png is $(size_of "$WORK/up2.png")"

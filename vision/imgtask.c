@@ -10,7 +10,7 @@ void drift_imgtask_defaults(drift_imgtask_options *o, drift_imgtask_kind kind)
 {
     memset(o, 0, sizeof *o);
     o->kind = kind;
-    o->method = kind == DRIFT_IMGTASK_INPAINT ? DRIFT_INVERSE_REPAINT : DRIFT_INVERSE_DDRM;
+    o->method = DRIFT_INVERSE_DDRM; /* RePaint on request: it loses large holes (docs/IMAGES.md) */
     o->sigma = -1;
     o->scale = 2;
 }
