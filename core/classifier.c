@@ -199,7 +199,7 @@ static drift_tensor *forward(drift_graph *g, drift_classifier *c, drift_tensor *
     for (int i = 0; i < c->n_blocks; i++) {
         const conv_block *b = &c->blocks[i];
         h = drift_conv(g, h, b->w, b->b, b->stride, 1);
-        h = drift_silu(g, drift_group_norm(g, h, b->gamma, b->beta, c->cfg.groups, NORM_EPS));
+        h = drift_group_norm_silu(g, h, b->gamma, b->beta, c->cfg.groups, NORM_EPS);
     }
     *emb = drift_global_avg_pool(g, h);
     return drift_linear(g, *emb, c->head_w, c->head_b);

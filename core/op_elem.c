@@ -29,13 +29,7 @@
             stmt;                                                    \
     } while (0)
 
-/* The kernels below are compiled for AVX-512 and AVX2 as well as the
- * portable baseline; the loader picks the widest the CPU has. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
-#define ELEM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ELEM_CLONES
-#endif
+#define ELEM_CLONES DRIFT_SIMD_CLONES
 
 static inline float sigmoidf(float x) { return 1.0f / (1.0f + drift_fast_expf(-x)); }
 

@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "op_elem.h"
 #include "threads.h"
 
 /* Per (sample, group): mean = shift + offset, and 1/sqrt(var + eps). */
@@ -25,6 +26,7 @@ typedef struct {
     float eps;
     const float *x, *gamma, *beta;
     float *y;
+    bool silu;         /* y = silu(group norm), for graphs that record nothing */
     gn_stats *stats;   /* (N, groups), saved for backward */
     const float *gy;   /* backward only from here on */
     float *gx;         /* NULL if x needs no gradient */
@@ -66,11 +68,25 @@ static void centred_sums(const float *restrict u, float cu, const float *restric
 /* Loops of fixed-length blocks over restrict pointers vectorise at -O2. */
 #define GN_BLOCK 16
 
-/* y = (x - mean) * a + b */
-static void normalise(const float *restrict x, gn_stats st, float a, float b, float *restrict y,
-                      size_t n)
+/* y = (x - mean) * a + b, or silu of that: the same arithmetic as
+ * drift_silu applied to the normalised tensor, so the fused and the
+ * two-operator paths agree bit for bit. */
+DRIFT_SIMD_CLONES static void normalise(const float *restrict x, gn_stats st, float a, float b, bool silu,
+                                        float *restrict y, size_t n)
 {
     size_t i = 0;
+    if (silu) {
+        for (; i + GN_BLOCK <= n; i += GN_BLOCK)
+            for (int k = 0; k < GN_BLOCK; k++) {
+                float z = ((x[i + k] - st.shift) - st.offset) * a + b;
+                y[i + k] = z / (1.0f + drift_fast_expf(-z));
+            }
+        for (; i < n; i++) {
+            float z = ((x[i] - st.shift) - st.offset) * a + b;
+            y[i] = z / (1.0f + drift_fast_expf(-z));
+        }
+        return;
+    }
     for (; i + GN_BLOCK <= n; i += GN_BLOCK)
         for (int k = 0; k < GN_BLOCK; k++)
             y[i + k] = ((x[i + k] - st.shift) - st.offset) * a + b;
@@ -106,7 +122,7 @@ static void gn_forward_range(void *p, size_t lo, size_t hi)
         for (int c = 0; c < cg; c++) {
             float a = st.rstd * (j->gamma ? j->gamma[c0 + c] : 1.0f);
             size_t at = (size_t)c * j->positions;
-            normalise(x + at, st, a, j->beta ? j->beta[c0 + c] : 0.0f, j->y + t * m + at, j->positions);
+            normalise(x + at, st, a, j->beta ? j->beta[c0 + c] : 0.0f, j->silu, j->y + t * m + at, j->positions);
         }
     }
 }
@@ -172,7 +188,7 @@ static void gn_backward(drift_graph *g, const drift_node *node)
     drift_tensor *x = node->in[0], *gamma = node->in[1], *beta = node->in[2];
     int batch = x->shape[0], groups = node->iarg[0];
     gn_job j = {x->shape[1], groups, drift_tensor_inner(x, 2), 0, x->data,
-                gamma ? gamma->data : NULL, NULL, NULL, node->ctx, node->out->grad,
+                gamma ? gamma->data : NULL, NULL, NULL, false, node->ctx, node->out->grad,
                 drift_grad(g, x), NULL, NULL};
     size_t nc = (size_t)batch * (size_t)j.channels;
     j.sum_gy = drift_graph_alloc(g, 2 * nc * sizeof(double));
@@ -216,10 +232,9 @@ static bool gn_check(drift_graph *g, const drift_tensor *x, const drift_tensor *
     return true;
 }
 
-drift_tensor *drift_group_norm(drift_graph *g, drift_tensor *x, drift_tensor *gamma,
-                               drift_tensor *beta, int groups, float eps)
+static drift_tensor *group_norm(drift_graph *g, drift_tensor *x, drift_tensor *gamma, drift_tensor *beta,
+                                int groups, float eps, bool silu)
 {
-    DRIFT_CHECK_INPUTS(g, x);
     if (!gn_check(g, x, gamma, beta, groups, eps))
         return NULL;
     int batch = x->shape[0];
@@ -229,9 +244,11 @@ drift_tensor *drift_group_norm(drift_graph *g, drift_tensor *x, drift_tensor *ga
     if (!y)
         return NULL;
     gn_job j = {x->shape[1], groups, drift_tensor_inner(x, 2), eps, x->data,
-                gamma ? gamma->data : NULL, beta ? beta->data : NULL, y->data, saved,
+                gamma ? gamma->data : NULL, beta ? beta->data : NULL, y->data, silu, saved,
                 NULL, NULL, NULL, NULL};
     drift_parallel_for(tasks, gn_grain(x->numel / tasks), gn_forward_range, &j);
+    if (silu)
+        return y; /* the caller made sure nothing is recorded */
     drift_tensor *in[3] = {x, gamma, beta};
     drift_node *node = drift_graph_record(g, gn_backward, y, 3, in);
     if (node) {
@@ -239,4 +256,22 @@ drift_tensor *drift_group_norm(drift_graph *g, drift_tensor *x, drift_tensor *ga
         node->iarg[0] = groups;
     }
     return y;
+}
+
+drift_tensor *drift_group_norm(drift_graph *g, drift_tensor *x, drift_tensor *gamma,
+                               drift_tensor *beta, int groups, float eps)
+{
+    DRIFT_CHECK_INPUTS(g, x);
+    return group_norm(g, x, gamma, beta, groups, eps, false);
+}
+
+drift_tensor *drift_group_norm_silu(drift_graph *g, drift_tensor *x, drift_tensor *gamma,
+                                    drift_tensor *beta, int groups, float eps)
+{
+    DRIFT_CHECK_INPUTS(g, x);
+    bool records = drift_graph_grad_enabled(g) && (drift_tensor_needs_grad(x) || drift_tensor_needs_grad(gamma) ||
+                                                   drift_tensor_needs_grad(beta));
+    if (records)
+        return drift_silu(g, group_norm(g, x, gamma, beta, groups, eps, false));
+    return group_norm(g, x, gamma, beta, groups, eps, true);
 }

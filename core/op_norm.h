@@ -13,4 +13,10 @@
 drift_tensor *drift_group_norm(drift_graph *g, drift_tensor *x, drift_tensor *gamma,
                                drift_tensor *beta, int groups, float eps);
 
+/* silu(drift_group_norm(...)), the same values; in one pass over the
+ * output when the graph records nothing for it (sampling), else the two
+ * operators. */
+drift_tensor *drift_group_norm_silu(drift_graph *g, drift_tensor *x, drift_tensor *gamma,
+                                    drift_tensor *beta, int groups, float eps);
+
 #endif

@@ -364,12 +364,17 @@ static drift_tensor *gn(fwd *f, const norm *n, drift_tensor *x)
     return drift_group_norm(f->g, x, n->g, n->b, f->u->cfg.groups, GN_EPS);
 }
 
+static drift_tensor *gn_silu(fwd *f, const norm *n, drift_tensor *x)
+{
+    return drift_group_norm_silu(f->g, x, n->g, n->b, f->u->cfg.groups, GN_EPS);
+}
+
 static drift_tensor *res_forward(fwd *f, const resblock *r, drift_tensor *x)
 {
     drift_graph *g = f->g;
-    drift_tensor *h = drift_conv(g, drift_silu(g, gn(f, &r->n1, x)), r->c1.w, r->c1.b, 1, 1);
+    drift_tensor *h = drift_conv(g, gn_silu(f, &r->n1, x), r->c1.w, r->c1.b, 1, 1);
     h = drift_add_channel(g, h, drift_linear(g, f->temb_act, r->temb.w, r->temb.b));
-    h = drift_silu(g, gn(f, &r->n2, h));
+    h = gn_silu(f, &r->n2, h);
     if (f->u->cfg.dropout > 0 && drift_graph_grad_enabled(g))
         h = drift_dropout(g, h, f->u->cfg.dropout, f->rng);
     h = drift_conv(g, h, r->c2.w, r->c2.b, 1, 1);
@@ -494,7 +499,7 @@ drift_tensor *drift_unet_forward(drift_graph *g, drift_unet *u, drift_tensor *x,
             h = drift_concat_channels(g, h, skips[--n_skips]);
         h = block_forward(&f, &u->up[i], h);
     }
-    h = drift_silu(g, gn(&f, &u->norm_out, h));
+    h = gn_silu(&f, &u->norm_out, h);
     return drift_conv(g, h, u->conv_out.w, u->conv_out.b, 1, 1);
 }
 

@@ -40,6 +40,20 @@ static drift_tensor *op_group_norm(drift_graph *g, drift_tensor **in, void *ctx)
 }
 
 typedef struct {
+    gn_ctx gn;
+    bool fused; /* drift_group_norm_silu, else drift_silu of drift_group_norm */
+} gn_silu_ctx;
+
+static drift_tensor *op_group_norm_silu(drift_graph *g, drift_tensor **in, void *ctx)
+{
+    const gn_silu_ctx *c = ctx;
+    if (!c->fused)
+        return drift_silu(g, op_group_norm(g, in, (void *)&c->gn));
+    drift_tensor *gamma = c->gn.gamma ? in[1] : NULL, *beta = c->gn.beta ? in[c->gn.gamma ? 2 : 1] : NULL;
+    return drift_group_norm_silu(g, in[0], gamma, beta, c->gn.groups, 1e-5f);
+}
+
+typedef struct {
     int heads;
     bool self;   /* q = k = v = in[0] */
     bool masked; /* the last input is the key mask */
@@ -87,6 +101,37 @@ static void test_group_norm_gradients(void)
     gradcheck_input xb[2] = {in2[0], in2[2]};
     check_grad("group_norm 2-D, beta only", op_group_norm, &cb, 2, xb, FD_EPS_NORM);
     accumulate_check("group_norm", op_group_norm, &c2, 3, in2);
+    free(x);
+    free(gamma);
+    free(beta);
+}
+
+/* The fused group norm + SiLU gives the bits of the two operators, in a
+ * graph that records nothing (one pass) and in one that records (input
+ * and gamma gradients too, which the tests above check for both parts). */
+static void test_group_norm_silu(void)
+{
+    int shape[4] = {2, 6, 5, 7}, c6[1] = {6};
+    size_t n = 2 * 6 * 5 * 7;
+    float *x = randn(n, 50, 1.5f, 0.5f), *gamma = randn(6, 51, 0.5f, 1.0f), *beta = randn(6, 52, 1, 0);
+    gn_silu_ctx fused = {{3, true, true}, true}, split = {{3, true, true}, false};
+    for (int records = 0; records < 2; records++) {
+        const char *how = records ? "recording" : "sampling";
+        gradcheck_input in[3] = {input(4, shape, x, records), input(1, c6, gamma, records),
+                                 input(1, c6, beta, false)};
+        op_result a, b;
+        bool ok = run_op(op_group_norm_silu, &fused, 3, in, NULL, 0.0f, &a);
+        ok = run_op(op_group_norm_silu, &split, 3, in, NULL, 0.0f, &b) && ok;
+        CHECK(ok && a.out_n == n && b.out_n == n, "group norm + silu (%s) ran", how);
+        if (ok && a.out_n == n && b.out_n == n)
+            CHECK(memcmp(a.out, b.out, n * sizeof(float)) == 0, "fused group norm + silu (%s) differs", how);
+        if (ok && records)
+            CHECK(memcmp(a.grad[0], b.grad[0], n * sizeof(float)) == 0 &&
+                      memcmp(a.grad[1], b.grad[1], 6 * sizeof(float)) == 0,
+                  "fused group norm + silu gradients differ");
+        result_free(&a);
+        result_free(&b);
+    }
     free(x);
     free(gamma);
     free(beta);
@@ -305,6 +350,7 @@ int main(void)
 {
     test_group_norm_gradients();
     test_group_norm_offset();
+    test_group_norm_silu();
     test_attention_gradients();
     test_golden();
     test_bad_arguments();
