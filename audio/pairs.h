@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "denoise.h"
+#include "denoise_features.h"
 #include "drift.h"
 #include "noise.h"
 

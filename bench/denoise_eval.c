@@ -14,6 +14,7 @@
  *       the same for each input line "LABEL CLEAN EST NOISY", printed as
  *       "LABEL si_sdr_in si_sdr_out lsd_in lsd_out" (one process: FFT plans
  *       are made once) */
+#include "audio/denoise.h"
 #include "audio/drift_audio.h"
 #include "audio/noise.h"
 #include "audio/pairs.h"

@@ -36,8 +36,8 @@ typedef struct {
 /* su = sum (u - cu), suw = sum (u - cu) * ((w - cw) - cw2). The terms are
  * summed in float over 16 lanes for at most 16 blocks at a time (so that
  * the loop vectorises), and those partial sums in double. */
-static void centred_sums(const float *restrict u, float cu, const float *restrict w, float cw,
-                         float cw2, size_t n, double *su, double *suw)
+DRIFT_SIMD_CLONES static void centred_sums(const float *restrict u, float cu, const float *restrict w,
+                                           float cw, float cw2, size_t n, double *su, double *suw)
 {
     enum { LANES = 16, FLUSH = 16 * LANES };
     double sa = 0, sb = 0;
@@ -95,8 +95,8 @@ DRIFT_SIMD_CLONES static void normalise(const float *restrict x, gn_stats st, fl
 }
 
 /* gx += gy * k1 + (x - mean) * k2 + k3 */
-static void add_input_grad(const float *restrict gy, float k1, const float *restrict x, gn_stats st,
-                           float k2, float k3, float *restrict gx, size_t n)
+DRIFT_SIMD_CLONES static void add_input_grad(const float *restrict gy, float k1, const float *restrict x,
+                                             gn_stats st, float k2, float k3, float *restrict gx, size_t n)
 {
     size_t i = 0;
     for (; i + GN_BLOCK <= n; i += GN_BLOCK)
