@@ -3,8 +3,11 @@
  * Forward tile: CO_BLK output channels x up to NV_MAX vectors of 16
  * positions of one sample, accumulated in registers over every tap and
  * input channel (taps outer, so each tap's edge masks load once), then
- * stored once. Weights are packed as [cob][tap][cin][CO_BLK] so the
- * broadcasts walk memory in order (by the caller, which may keep them). The input gradient of a "same"
+ * stored once. A span of SPAN_GROUPS consecutive tiles copies its input
+ * (with a halo of a row each side) once into a compact buffer that every
+ * channel block of those tiles reads. Weights are packed as
+ * [cob][tap][cin][CO_BLK] so the broadcasts walk memory in order (by the
+ * caller, which may keep them). The input gradient of a "same"
  * convolution is this forward with the flipped, transposed kernel.
  *
  * Weight-gradient tile: a few output channels x every tap of one input
@@ -291,19 +294,23 @@ static AVX512_FN void fwd_tile_avx512(const same_ctx *c, const tile_view *tv)
 }
 #endif
 
-/* Floats of the on-stack copy of a tile's input channels. */
+/* Floats of the on-stack copy of a span's input channels. */
 #define XBUF_FLOATS 8192
+/* Vector groups (tiles) that share one copy of their input: the copy
+ * carries a halo of about a row on each side, so a longer span copies
+ * less per output position. */
+#define SPAN_GROUPS 4
 
 /* Copies positions [p0 - halo, p0 + len + halo) of channels [c0, c0 + nc)
  * of sample x into buf rows of `stride` floats, position p0 at column
- * `lead`; positions outside the plane read as zero. */
+ * halo; positions outside the plane read as zero. */
 static void copy_span(const same_ctx *c, const float *x, int c0, int nc, size_t p0, size_t len,
-                      size_t halo, size_t lead, size_t stride, float *buf)
+                      size_t halo, size_t stride, float *buf)
 {
     long long lo = (long long)p0 - (long long)halo, hi = (long long)(p0 + len + halo);
     long long a = lo < 0 ? 0 : lo, b = hi > (long long)c->hw ? (long long)c->hw : hi;
     for (int k = 0; k < nc; k++) {
-        float *row = buf + k * stride + lead - halo; /* position lo */
+        float *row = buf + k * stride; /* position lo */
         const float *src = x + (size_t)(c0 + k) * c->hw;
         memset(row, 0, (size_t)(a - lo) * sizeof(float));
         memcpy(row + (a - lo), src + a, (size_t)(b - a) * sizeof(float));
@@ -311,29 +318,20 @@ static void copy_span(const same_ctx *c, const float *x, int c0, int nc, size_t 
     }
 }
 
-/* Tile (sample n, vector group pb): every channel block, the input copied
- * in slices of channels that fit the buffer. */
-static void fwd_tile(const same_ctx *c, int n, int pb)
+/* Every channel block of vector groups [g0, g1) of one sample, reading
+ * input channels [tv->c0, + tv->nc) at tv->xb (position p0 of the span,
+ * rows tv->stride apart); y: (sample, channel 0, p0). */
+static void fwd_groups(const same_ctx *c, tile_view tv, int g0, int g1, float *y)
 {
-    _Alignas(64) float buf[XBUF_FLOATS];
-    int v0 = pb * NV_MAX, nv = c->nvec - v0 < NV_MAX ? c->nvec - v0 : NV_MAX;
-    size_t p0 = (size_t)v0 * VEC, len = (size_t)nv * VEC;
-    size_t halo = (size_t)(c->s->kh / 2) * c->s->w + (size_t)(c->s->kw / 2);
-    size_t lead = (halo + VEC - 1) / VEC * VEC, stride = lead + len + lead;
-    int per = stride <= XBUF_FLOATS ? (int)(XBUF_FLOATS / stride) : 0;
-    const float *x = c->x + (size_t)n * c->cx * c->hw;
-    float *y = c->y + (size_t)n * c->cy * c->hw + p0;
-    for (int c0 = 0; c0 < c->cx; c0 += per ? per : c->cx) {
-        tile_view tv = {x + c0 * c->hw + p0, c->hw, c0, c->cx - c0, 0, v0, nv, y, c0 == 0};
-        if (per) { /* else the plane itself, unpacked */
-            tv.nc = c->cx - c0 < per ? c->cx - c0 : per;
-            copy_span(c, x, c0, tv.nc, p0, len, halo, lead, stride, buf);
-            tv.xb = buf + lead;
-            tv.stride = stride;
-        }
+    const float *xb = tv.xb;
+    for (int g = g0; g < g1; g++) {
+        tv.v0 = g * NV_MAX;
+        tv.nv = c->nvec - tv.v0 < NV_MAX ? c->nvec - tv.v0 : NV_MAX;
+        size_t shift = (size_t)(g - g0) * NV_MAX * VEC;
+        tv.xb = xb + shift;
         for (int cob = 0; cob < c->ncob; cob++) {
             tv.cob = cob;
-            tv.y = y + (size_t)cob * CO_BLK * c->hw;
+            tv.y = y + shift + (size_t)cob * CO_BLK * c->hw;
 #ifdef DRIFT_CONV_AVX512
             if (!mode.scalar) {
                 fwd_tile_avx512(c, &tv);
@@ -345,12 +343,39 @@ static void fwd_tile(const same_ctx *c, int n, int pb)
     }
 }
 
-/* Tiles q in [begin, end): q = n * npb + pb. */
+/* Span (sample n, span sp): up to SPAN_GROUPS vector groups whose input is
+ * copied once, in slices of about equal numbers of channels that fit the
+ * buffer (or read in place when not even one channel fits). */
+static void fwd_span(const same_ctx *c, int n, int sp)
+{
+    _Alignas(64) float buf[XBUF_FLOATS];
+    int g0 = sp * SPAN_GROUPS, g1 = g0 + SPAN_GROUPS < c->npb ? g0 + SPAN_GROUPS : c->npb;
+    int v0 = g0 * NV_MAX, v1 = g1 * NV_MAX < c->nvec ? g1 * NV_MAX : c->nvec;
+    size_t p0 = (size_t)v0 * VEC, len = (size_t)(v1 - v0) * VEC;
+    size_t halo = (size_t)(c->s->kh / 2) * c->s->w + (size_t)(c->s->kw / 2), stride = halo + len + halo;
+    int fit = stride <= XBUF_FLOATS ? (int)(XBUF_FLOATS / stride) : 0;
+    int slices = fit ? ceil_div(c->cx, fit) : 1, per = ceil_div(c->cx, slices);
+    const float *x = c->x + (size_t)n * c->cx * c->hw;
+    float *y = c->y + (size_t)n * c->cy * c->hw + p0;
+    for (int c0 = 0; c0 < c->cx; c0 += per) {
+        int nc = c->cx - c0 < per ? c->cx - c0 : per;
+        tile_view tv = {x + c0 * c->hw + p0, c->hw, c0, nc, 0, 0, 0, NULL, c0 == 0};
+        if (fit) {
+            copy_span(c, x, c0, nc, p0, len, halo, stride, buf);
+            tv.xb = buf + halo;
+            tv.stride = stride;
+        }
+        fwd_groups(c, tv, g0, g1, y);
+    }
+}
+
+/* Spans q in [begin, end): q = n * nspan + sp. */
 static void fwd_range(void *p, size_t begin, size_t end)
 {
     const same_ctx *c = p;
+    int nspan = ceil_div(c->npb, SPAN_GROUPS);
     for (size_t q = begin; q < end; q++)
-        fwd_tile(c, (int)(q / (size_t)c->npb), (int)(q % (size_t)c->npb));
+        fwd_span(c, (int)(q / (size_t)nspan), (int)(q % (size_t)nspan));
 }
 
 void drift_conv_same_forward(const drift_conv_same *s, const float *x, const float *wp, const float *bias,
@@ -367,9 +392,9 @@ void drift_conv_same_forward(const drift_conv_same *s, const float *x, const flo
     c.bias = bias;
     c.accumulate = accumulate;
     c.wp = wp;
-    size_t tiles = (size_t)s->n * c.npb;
-    double tile_flops = 2.0 * c.ncob * CO_BLK * NV_MAX * VEC * (double)c.taps * c.cx;
-    drift_parallel_for(tiles, tiles_per_task(tile_flops), fwd_range, &c);
+    size_t spans = (size_t)s->n * ceil_div(c.npb, SPAN_GROUPS);
+    double span_flops = 2.0 * c.ncob * CO_BLK * SPAN_GROUPS * NV_MAX * VEC * (double)c.taps * c.cx;
+    drift_parallel_for(spans, tiles_per_task(span_flops), fwd_range, &c);
 }
 
 /* ---- weight gradient ------------------------------------------------- */
