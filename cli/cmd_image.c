@@ -21,7 +21,7 @@
 typedef struct image_args {
     const char *task, *in, *out, *model, *mask, *class_name, *method, *sampler;
     long steps, count, scale, tile, threads, batch;
-    double guidance, sigma;
+    double guidance, sigma, eta;
     uint64_t seed;
     bool quiet;
 } image_args;
@@ -45,6 +45,8 @@ static void help(const char *task)
            "                      RePaint 50; for denoising, fewer levels give a higher PSNR)\n"
            "  --seed N            random seed (default 0)\n"
            "  --sigma S           denoise: noise std in [0, 1] units (default: estimated)\n"
+           "  --eta E             DDRM: how much fresh noise each level adds, 0 (deterministic)\n"
+           "                      to 1 (default 0.85)\n"
            "  --mask PATH         inpaint: WHITE = hole to fill, black = keep; the picture's size\n"
            "  --method NAME       inpaint: ddrm (default) or repaint; upscale: ddrm (default) or ilvr\n"
            "  --scale N           upscale: 2 or 4\n"
@@ -86,6 +88,7 @@ static int parse_option(int c, image_args *a)
     case 'j': return cli_parse_int(t, "--threads", optarg, 1, 256, &a->threads) ? 0 : 1;
     case 'g': return cli_parse_float(t, "--guidance", optarg, 0, 100, &a->guidance) ? 0 : 1;
     case 'z': return cli_parse_float(t, "--sigma", optarg, 0, 1, &a->sigma) ? 0 : 1;
+    case 'E': return cli_parse_float(t, "--eta", optarg, 0, 1, &a->eta) ? 0 : 1;
     case 'e': return cli_parse_u64(t, "--seed", optarg, &a->seed) ? 0 : 1;
     }
     return 2;
@@ -102,10 +105,12 @@ static int parse_args(int argc, char **argv, image_args *a)
         {"scale", required_argument, 0, 'x'},  {"tile", required_argument, 0, 'T'},
         {"batch", required_argument, 0, 'B'},  {"threads", required_argument, 0, 'j'},
         {"guidance", required_argument, 0, 'g'}, {"sigma", required_argument, 0, 'z'},
-        {"seed", required_argument, 0, 'e'},   {"quiet", no_argument, 0, 'q'},
+        {"seed", required_argument, 0, 'e'},   {"eta", required_argument, 0, 'E'},
+        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->sigma = -1;
+    a->eta = -1;
     a->guidance = 2;
     a->count = 16;
     int c;
@@ -215,6 +220,9 @@ static int task_options(image_args *a, drift_imgtask_options *o, drift_image *ma
     o->steps = (int)a->steps;
     o->seed = a->seed;
     o->sigma = a->sigma;
+    o->eta = a->eta;
+    if (a->eta >= 0 && o->method != DRIFT_INVERSE_DDRM)
+        return cli_error("image", "--eta is for --method ddrm");
     o->tile = (int)a->tile;
     o->batch = (int)a->batch;
     if (kind == DRIFT_IMGTASK_UPSCALE) {

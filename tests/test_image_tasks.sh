@@ -54,9 +54,12 @@ IN="$WORK/grid.png"
 cmp -s "$WORK/inp.png" "$WORK/inp_ddrm.png" || fail "inpaint's default is not ddrm"
 "$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/inp_repaint.png" --method repaint $Q \
     > /dev/null || fail "inpaint --method repaint"
+"$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/inp_eta0.png" --eta 0 $Q > /dev/null \
+    || fail "inpaint --eta 0"
+cmp -s "$WORK/inp.png" "$WORK/inp_eta0.png" && fail "--eta 0 gives the default eta's picture"
 "$DRIFT" image upscale "$IN" --scale 2 -o "$WORK/up2.png" $Q > /dev/null || fail "upscale x2"
 "$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/up4.png" --method ilvr $Q > /dev/null || fail "upscale x4 ilvr"
-for f in den den_est inp inp_ddrm inp_repaint; do
+for f in den den_est inp inp_ddrm inp_repaint inp_eta0; do
     [ "$(size_of "$WORK/$f.png")" = "70x70" ] || fail "$f.png is $(size_of "$WORK/$f.png")"
 done
 [ "$(size_of "$WORK/up2.png")" = "140x140" ] || fail "up2.png is $(size_of "$WORK/up2.png")"
@@ -81,6 +84,9 @@ expect_fail "32 x 32" "$WORK/bad.png" inpaint "$IN" --mask "$FIX/imgtask/hole32.
 expect_fail "scale" "$WORK/bad.png" upscale "$IN" --scale 3 -o "$WORK/bad.png" $Q
 expect_fail "ilvr" "$WORK/bad.png" inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/bad.png" --method sr3 $Q
 expect_fail "sigma" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --sigma 2 $Q
+expect_fail "eta" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --eta 1.5 $Q
+expect_fail "eta" "$WORK/bad.png" inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/bad.png" --method repaint \
+    --eta 0.5 $Q
 expect_fail "mask" "$WORK/bad.png" inpaint "$IN" -o "$WORK/bad.png" $Q
 expect_fail "nosuch.safetensors" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --model "$WORK/nosuch.safetensors"
 expect_fail "unknown task" "$WORK/bad.png" sharpen "$IN" "$WORK/bad.png"

@@ -12,6 +12,7 @@ void drift_imgtask_defaults(drift_imgtask_options *o, drift_imgtask_kind kind)
     o->kind = kind;
     o->method = DRIFT_INVERSE_DDRM; /* RePaint on request: it loses large holes (docs/IMAGES.md) */
     o->sigma = -1;
+    o->eta = -1;
     o->scale = 2;
 }
 
@@ -399,6 +400,8 @@ static drift_status inverse_options(task_ctx *t, const drift_image *in)
         t->io.steps = DRIFT_IMGTASK_DENOISE_STEPS;
     if (o->steps > 0)
         t->io.steps = o->steps;
+    if (o->eta >= 0)
+        t->io.eta = o->eta;
     t->io.seed = o->seed;
     t->io.streams = t->streams;
     t->io.progress = on_calls;

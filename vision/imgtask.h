@@ -47,6 +47,7 @@ typedef struct drift_imgtask_options {
     int steps;                   /* 0: the method's default (denoise: DRIFT_IMGTASK_DENOISE_STEPS) */
     uint64_t seed;
     double sigma;                /* denoise: noise std in [0, 1] units, < 0 = estimate */
+    double eta;                  /* DDRM's fresh noise per level in [0, 1]; < 0 = its default */
     int scale;                   /* upscale: 2 or 4 */
     const drift_image *mask;     /* inpaint: white = hole, the picture's size */
     int tile;                    /* tile side in output pixels; 0 = the model's training size */
