@@ -83,6 +83,7 @@ typedef struct same_ctx {
     float *y;
     bool accumulate;
     int npb, ncob;           /* vector groups per plane, channel blocks */
+    int span;                /* vector groups per span (forward) */
 } same_ctx;
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
@@ -298,8 +299,10 @@ static AVX512_FN void fwd_tile_avx512(const same_ctx *c, const tile_view *tv)
 #define XBUF_FLOATS 8192
 /* Vector groups (tiles) that share one copy of their input: the copy
  * carries a halo of about a row on each side, so a longer span copies
- * less per output position. */
+ * less per output position; shorter spans when there would be fewer than
+ * SPANS_PER_THREAD of them per thread (small planes at batch 1). */
 #define SPAN_GROUPS 4
+#define SPANS_PER_THREAD 4
 
 /* Copies positions [p0 - halo, p0 + len + halo) of channels [c0, c0 + nc)
  * of sample x into buf rows of `stride` floats, position p0 at column
@@ -343,13 +346,13 @@ static void fwd_groups(const same_ctx *c, tile_view tv, int g0, int g1, float *y
     }
 }
 
-/* Span (sample n, span sp): up to SPAN_GROUPS vector groups whose input is
+/* Span (sample n, span sp): up to c->span vector groups whose input is
  * copied once, in slices of about equal numbers of channels that fit the
  * buffer (or read in place when not even one channel fits). */
 static void fwd_span(const same_ctx *c, int n, int sp)
 {
     _Alignas(64) float buf[XBUF_FLOATS];
-    int g0 = sp * SPAN_GROUPS, g1 = g0 + SPAN_GROUPS < c->npb ? g0 + SPAN_GROUPS : c->npb;
+    int g0 = sp * c->span, g1 = g0 + c->span < c->npb ? g0 + c->span : c->npb;
     int v0 = g0 * NV_MAX, v1 = g1 * NV_MAX < c->nvec ? g1 * NV_MAX : c->nvec;
     size_t p0 = (size_t)v0 * VEC, len = (size_t)(v1 - v0) * VEC;
     size_t halo = (size_t)(c->s->kh / 2) * c->s->w + (size_t)(c->s->kw / 2), stride = halo + len + halo;
@@ -373,7 +376,7 @@ static void fwd_span(const same_ctx *c, int n, int sp)
 static void fwd_range(void *p, size_t begin, size_t end)
 {
     const same_ctx *c = p;
-    int nspan = ceil_div(c->npb, SPAN_GROUPS);
+    int nspan = ceil_div(c->npb, c->span);
     for (size_t q = begin; q < end; q++)
         fwd_span(c, (int)(q / (size_t)nspan), (int)(q % (size_t)nspan));
 }
@@ -392,8 +395,11 @@ void drift_conv_same_forward(const drift_conv_same *s, const float *x, const flo
     c.bias = bias;
     c.accumulate = accumulate;
     c.wp = wp;
-    size_t spans = (size_t)s->n * ceil_div(c.npb, SPAN_GROUPS);
-    double span_flops = 2.0 * c.ncob * CO_BLK * SPAN_GROUPS * NV_MAX * VEC * (double)c.taps * c.cx;
+    size_t want = (size_t)SPANS_PER_THREAD * (size_t)drift_get_threads();
+    for (c.span = SPAN_GROUPS; c.span > 1 && (size_t)s->n * ceil_div(c.npb, c.span) < want; c.span--)
+        ;
+    size_t spans = (size_t)s->n * ceil_div(c.npb, c.span);
+    double span_flops = 2.0 * c.ncob * CO_BLK * c.span * NV_MAX * VEC * (double)c.taps * c.cx;
     drift_parallel_for(spans, tiles_per_task(span_flops), fwd_range, &c);
 }
 
