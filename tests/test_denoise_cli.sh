@@ -67,9 +67,16 @@ if cmp -s "$WORK/d1.wav" "$WORK/d3.wav"; then fail "diffusion: seeds 3 and 4 gav
 cmp -s "$WORK/s1.wav" "$WORK/s2.wav" || fail "spectral: two runs gave different outputs"
 
 # The 2-D network (one (bins, frames) plane per window) trains and denoises
-# through the same commands, and is a different model from the 1-D one.
+# through the same commands (here with noise augmentation on every
+# training noise), and is a different model from the 1-D one.
 sed -e 's/^base_channels = .*/base_channels = 8/' "$WORK/tiny.recipe" > "$WORK/tiny2d.recipe"
-echo "dims = 2" >> "$WORK/tiny2d.recipe"
+printf 'dims = 2\nnoise_augment = 1\n' >> "$WORK/tiny2d.recipe"
+if "$DRIFT" train "$WORK/tiny2d.recipe" -o "$WORK/bad.safetensors" --set noise_augment=2 --quiet \
+    > /dev/null 2> "$WORK/err.txt"; then
+    fail "noise_augment = 2 accepted"
+fi
+grep -q "noise_augment" "$WORK/err.txt" || fail "noise_augment message: $(cat "$WORK/err.txt")"
+[ ! -e "$WORK/bad.safetensors" ] || fail "a model written for a bad recipe"
 "$DRIFT" train "$WORK/tiny2d.recipe" -o "$WORK/tiny2d.safetensors" --quiet > "$WORK/train.txt" \
     || fail "training the tiny 2-D model: $(cat "$WORK/train.txt")"
 "$DRIFT" info "$WORK/tiny2d.safetensors" | grep -q "2-D U-Net, 1 input channel + 2 conditioning" \
