@@ -84,6 +84,7 @@ typedef struct same_ctx {
     bool accumulate;
     int npb, ncob;           /* vector groups per plane, channel blocks */
     int span;                /* vector groups per span (forward) */
+    int per;                 /* input channels per copied slice; 0: read the planes in place */
 } same_ctx;
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
@@ -346,24 +347,41 @@ static void fwd_groups(const same_ctx *c, tile_view tv, int g0, int g1, float *y
     }
 }
 
+static size_t span_halo(const same_ctx *c)
+{
+    return (size_t)(c->s->kh / 2) * c->s->w + (size_t)(c->s->kw / 2);
+}
+
+/* Input channels per slice: about equal slices whose copy fits the buffer
+ * for the longest span (0: not even one channel fits; the planes are read
+ * in place). A tile sums taps outer and a slice's channels inner, so the
+ * slices fix the summation order: they depend on the shape alone, never
+ * on the span length or the thread count. */
+static int slice_channels(const same_ctx *c)
+{
+    int groups = SPAN_GROUPS < c->npb ? SPAN_GROUPS : c->npb;
+    int vecs = groups * NV_MAX < c->nvec ? groups * NV_MAX : c->nvec;
+    size_t stride = 2 * span_halo(c) + (size_t)vecs * VEC;
+    int fit = stride <= XBUF_FLOATS ? (int)(XBUF_FLOATS / stride) : 0;
+    return fit ? ceil_div(c->cx, ceil_div(c->cx, fit)) : 0;
+}
+
 /* Span (sample n, span sp): up to c->span vector groups whose input is
- * copied once, in slices of about equal numbers of channels that fit the
- * buffer (or read in place when not even one channel fits). */
+ * copied once per slice of c->per channels. */
 static void fwd_span(const same_ctx *c, int n, int sp)
 {
     _Alignas(64) float buf[XBUF_FLOATS];
     int g0 = sp * c->span, g1 = g0 + c->span < c->npb ? g0 + c->span : c->npb;
     int v0 = g0 * NV_MAX, v1 = g1 * NV_MAX < c->nvec ? g1 * NV_MAX : c->nvec;
     size_t p0 = (size_t)v0 * VEC, len = (size_t)(v1 - v0) * VEC;
-    size_t halo = (size_t)(c->s->kh / 2) * c->s->w + (size_t)(c->s->kw / 2), stride = halo + len + halo;
-    int fit = stride <= XBUF_FLOATS ? (int)(XBUF_FLOATS / stride) : 0;
-    int slices = fit ? ceil_div(c->cx, fit) : 1, per = ceil_div(c->cx, slices);
+    size_t halo = span_halo(c), stride = halo + len + halo;
+    int per = c->per ? c->per : c->cx;
     const float *x = c->x + (size_t)n * c->cx * c->hw;
     float *y = c->y + (size_t)n * c->cy * c->hw + p0;
     for (int c0 = 0; c0 < c->cx; c0 += per) {
         int nc = c->cx - c0 < per ? c->cx - c0 : per;
         tile_view tv = {x + c0 * c->hw + p0, c->hw, c0, nc, 0, 0, 0, NULL, c0 == 0};
-        if (fit) {
+        if (c->per) {
             copy_span(c, x, c0, nc, p0, len, halo, stride, buf);
             tv.xb = buf + halo;
             tv.stride = stride;
@@ -395,6 +413,7 @@ void drift_conv_same_forward(const drift_conv_same *s, const float *x, const flo
     c.bias = bias;
     c.accumulate = accumulate;
     c.wp = wp;
+    c.per = slice_channels(&c);
     size_t want = (size_t)SPANS_PER_THREAD * (size_t)drift_get_threads();
     for (c.span = SPAN_GROUPS; c.span > 1 && (size_t)s->n * ceil_div(c.npb, c.span) < want; c.span--)
         ;

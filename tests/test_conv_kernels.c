@@ -208,6 +208,7 @@ static void test_reference_shapes(void)
         {2, 5, 4, 7, 6, 3, 3},      /* output channels not a multiple of the dW tile's 3 */
         {1, 70, 6, 3, 100, 3, 3},   /* input copied in several channel slices */
         {1, 2, 4, 3, 4200, 3, 3},   /* rows too long to copy: planes read in place */
+        {2, 96, 8, 0, 256, 0, 3},   /* spans of 4 groups on 1 thread, of 1 on 2: the same channel slices */
     };
     size_t count = sizeof shapes / sizeof *shapes;
     for (size_t i = 0; i < count; i++)
