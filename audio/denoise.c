@@ -215,6 +215,7 @@ void drift_denoise_options_default(drift_denoise_options *o)
     o->steps = 1; /* measured best on the held-out set (docs/DENOISE.md) */
     o->strength = 1;
     o->batch = 8;
+    o->mask_gain_db = NAN;
 }
 
 struct drift_audio_denoiser {
@@ -246,6 +247,10 @@ drift_status drift_audio_denoiser_create(drift_model *model, const drift_denoise
     drift_status s = DRIFT_OK;
     if (o->method == DRIFT_DENOISE_DIFFUSION) {
         s = drift_denoise_params_from_model(model, &d->p);
+        if (s == DRIFT_OK && !isnan(o->mask_gain_db)) {
+            d->p.mask_gain_db = (float)o->mask_gain_db;
+            s = drift_denoise_params_check(&d->p);
+        }
         const drift_unet_config *u = &model->cfg.unet;
         bool fits = u->dims == 1 ? u->in_channels == d->p.bins && u->cond_channels == 2 * d->p.bins
                                  : u->in_channels == 1 && u->cond_channels == 2;

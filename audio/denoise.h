@@ -54,6 +54,7 @@ typedef struct drift_denoise_options {
     double strength;  /* 1 = from noise; < 1 SDEdit from the noisy input */
     uint64_t seed;
     int gl_iters;     /* Griffin-Lim iterations from the noisy phase; 0 */
+    double mask_gain_db; /* NAN: the model's calibration (its task JSON); else this, in dB */
     int batch;        /* windows per network call; 0 = 8 */
     /* Progress in input frames. */
     void (*progress)(void *user, size_t done, size_t total);

@@ -11,7 +11,7 @@
 
 drift_denoise_params drift_denoise_params_default(void)
 {
-    drift_denoise_params p = {16000, 512, 128, 256, 64, -60.0f, 40.0f, -25.0f};
+    drift_denoise_params p = {16000, 512, 128, 256, 64, -60.0f, 40.0f, -25.0f, 0.0f};
     return p;
 }
 
@@ -30,6 +30,8 @@ drift_status drift_denoise_params_check(const drift_denoise_params *p)
         return drift_fail(DRIFT_ERR_ARG, "denoise dB range [%g, %g] is empty", p->db_lo, p->db_hi);
     if (!(p->level_db >= -80 && p->level_db <= 0))
         return drift_fail(DRIFT_ERR_ARG, "denoise window level %g dBFS is outside -80..0", p->level_db);
+    if (!(p->mask_gain_db >= -20 && p->mask_gain_db <= 20))
+        return drift_fail(DRIFT_ERR_ARG, "denoise mask gain %g dB is outside -20..20", p->mask_gain_db);
     return DRIFT_OK;
 }
 
@@ -78,6 +80,8 @@ drift_status drift_denoise_params_from_json(const char *task_json, drift_denoise
         bad = "db_hi";
     if (!bad && !json_float(o, "level_dbfs", &p->level_db))
         bad = "level_dbfs";
+    if (!bad && !json_float(o, "mask_gain_db", &p->mask_gain_db))
+        bad = "mask_gain_db";
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(o, "target");
     bool mask = cJSON_IsString(target) && strcmp(target->valuestring, "wiener_log_residual") == 0;
     cJSON_Delete(o);
@@ -97,12 +101,14 @@ drift_status drift_denoise_params_from_model(const drift_model *m, drift_denoise
 
 char *drift_denoise_params_to_json(const drift_denoise_params *p)
 {
-    char buf[512];
+    char buf[512], gain[64] = "";
+    if (p->mask_gain_db != 0) /* written only when set, so uncalibrated models keep their JSON */
+        snprintf(gain, sizeof gain, ",\"mask_gain_db\":%.9g", (double)p->mask_gain_db);
     snprintf(buf, sizeof buf,
              "{\"kind\":\"denoise\",\"target\":\"wiener_log_residual\",\"sample_rate\":%d,\"n_fft\":%d,\"hop\":%d,"
-             "\"bins\":%d,\"frames\":%d,\"db_lo\":%.9g,\"db_hi\":%.9g,\"level_dbfs\":%.9g}",
+             "\"bins\":%d,\"frames\":%d,\"db_lo\":%.9g,\"db_hi\":%.9g,\"level_dbfs\":%.9g%s}",
              p->sample_rate, p->n_fft, p->hop, p->bins, p->frames, (double)p->db_lo, (double)p->db_hi,
-             (double)p->level_db);
+             (double)p->level_db, gain);
     return strdup(buf);
 }
 
@@ -254,9 +260,10 @@ drift_status drift_denoise_target(const drift_denoise_params *p, const drift_stf
 void drift_denoise_mask_from_output(const drift_denoise_params *p, int count, const float *cond, float *x)
 {
     size_t dim = (size_t)p->bins * p->frames;
+    float gain = p->mask_gain_db / 20.0f;
     for (int b = 0; b < count; b++)
         for (size_t i = 0; i < dim; i++) {
-            float r = fminf(fmaxf(x[b * dim + i], -1.0f), 1.0f);
+            float r = fminf(fmaxf(x[b * dim + i], -1.0f), 1.0f) + gain;
             x[b * dim + i] = fminf(wiener_of(cond + b * 2 * dim, dim, i) * powf(10.0f, r), 1.0f);
         }
 }

@@ -44,6 +44,10 @@ typedef struct drift_denoise_params {
     int frames;         /* STFT frames per window (the U-Net length); 64 */
     float db_lo, db_hi; /* log-magnitude dB range mapped onto [-1, 1]; -60, 40 */
     float level_db;     /* each window's features as if its RMS were this (dBFS); -25 */
+    float mask_gain_db; /* calibration added to every bin's mask, in dB (-20..20); 0. The network's
+                           log-domain prediction is a geometric mean of the masks it cannot tell apart,
+                           below their arithmetic mean, which is what keeps the most of the clean
+                           signal; docs/DENOISE.md, Calibration */
 } drift_denoise_params;
 
 drift_denoise_params drift_denoise_params_default(void);
@@ -85,7 +89,7 @@ drift_status drift_denoise_features(const drift_denoise_params *p, const drift_s
 drift_status drift_denoise_target(const drift_denoise_params *p, const drift_stft *stft, const float *clean,
                                   const float *noisy, const float *cond, float *work, float *target);
 /* Network outputs x: (count, bins, frames) with their features cond:
- * (count, 2 bins, frames) -> masks min(g 10^clamp(x, -1, 1), 1) in place. */
+ * (count, 2 bins, frames) -> masks min(g 10^(clamp(x, -1, 1) + mask_gain_db / 20), 1) in place. */
 void drift_denoise_mask_from_output(const drift_denoise_params *p, int count, const float *cond, float *x);
 
 /* The classical method on one mono signal at any rate: x: (n) -> y: (n). */

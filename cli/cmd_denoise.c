@@ -47,6 +47,8 @@ static void help(void)
            "                       level (default 1)\n"
            "  --seed N             random seed (default 0)\n"
            "  --griffin-lim N      refine the noisy phase with N Griffin-Lim iterations (default 0)\n"
+           "  --mask-gain DB       raise (or lower) the model's masks by DB decibels (default:\n"
+           "                       the model's calibration, stored by drift calibrate)\n"
            "  --threads N          cores to use (default: all)\n"
            "  --quiet              no progress output\n\n"
            "example:\n  drift denoise noisy.wav clean.wav\n"
@@ -78,6 +80,7 @@ static int parse_option(int c, denoise_args *a)
             return 1;
         drift_set_threads((int)v);
         return 0;
+    case 'G': return cli_parse_float("denoise", "--mask-gain", optarg, -20, 20, &a->o.mask_gain_db) ? 0 : 1;
     case 'q': a->quiet = true; return 0;
     }
     return 2;
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, denoise_args *a)
         {"method", required_argument, 0, 'M'}, {"steps", required_argument, 0, 's'},
         {"strength", required_argument, 0, 'S'}, {"seed", required_argument, 0, 'r'},
         {"griffin-lim", required_argument, 0, 'g'}, {"threads", required_argument, 0, 't'},
+        {"mask-gain", required_argument, 0, 'G'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     drift_denoise_options_default(&a->o);

@@ -10,6 +10,7 @@ int cmd_devices(int argc, char **argv);
 int cmd_spectrogram(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_denoise(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_tags(int argc, char **argv);

@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {"devices", "list the audio output devices", cmd_devices},
     {"spectrogram", "draw an audio file's log-mel spectrogram as a PNG", cmd_spectrogram},
     {"denoise", "remove noise from audio files (diffusion model or Wiener filter)", cmd_denoise},
+    {"calibrate", "store a denoising model's calibration (its mask gain)", cmd_calibrate},
     {"image", "generate, denoise, inpaint or upscale pictures (drift image --help)", cmd_image},
     {"train", "train a model from a recipe file (resumable)", cmd_train},
     {"dataset", "build a sound data set (render General MIDI notes, or import a folder)", cmd_dataset},

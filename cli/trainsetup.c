@@ -4,6 +4,7 @@
 #include "audio/sounddata.h"
 #include "vision/idx.h"
 #include "vision/imgdata.h"
+#include "vision/restore.h"
 #include "vision/plot.h"
 
 #include <math.h>
@@ -228,6 +229,23 @@ static drift_status setup_denoise(recipe *r, train_setup *ts, const char *dir, d
 /* ---- data = images:DIR: random crops of a folder of pictures ---- */
 
 typedef struct {
+    int size, channels, max_side;
+    bool flips;
+} picture_options;
+
+/* The recipe keys of picture folders: size, channels, max_side, flips. */
+static drift_status read_picture_options(recipe *r, int default_size, picture_options *o)
+{
+    o->size = (int)recipe_int(r, "size", 8, 1024, default_size);
+    o->channels = (int)recipe_int(r, "channels", 1, 3, 3);
+    o->max_side = (int)recipe_int(r, "max_side", 0, 65536, 512);
+    o->flips = recipe_int(r, "flips", 0, 1, 1) != 0;
+    if (o->channels == 2)
+        return drift_fail(DRIFT_ERR_ARG, "channels for images: is 1 (gray) or 3 (RGB), not 2");
+    return DRIFT_OK;
+}
+
+typedef struct {
     drift_picture_set set;
     drift_crop_source src;
 } picture_data;
@@ -242,18 +260,18 @@ static void picture_data_free(void *p)
 static drift_status setup_pictures(recipe *r, train_setup *ts, drift_unet_config *u, drift_model_config *c,
                                    const char *dir)
 {
-    int size = (int)recipe_int(r, "size", 8, 1024, 64);
-    int channels = (int)recipe_int(r, "channels", 1, 3, 3);
-    int max_side = (int)recipe_int(r, "max_side", 0, 65536, 512);
-    bool flips = recipe_int(r, "flips", 0, 1, 1) != 0;
-    if (channels == 2)
-        return drift_fail(DRIFT_ERR_ARG, "channels for images: is 1 (gray) or 3 (RGB), not 2");
+    picture_options po;
+    drift_status s = read_picture_options(r, 64, &po);
+    if (s != DRIFT_OK)
+        return s;
+    int size = po.size, channels = po.channels, max_side = po.max_side;
+    bool flips = po.flips;
     read_network(r, u, channels, 2);
     *c = drift_model_config_default(u);
     picture_data *d = calloc(1, sizeof *d);
     if (!d)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
-    drift_status s = drift_picture_set_load(dir, channels, max_side, size, &d->set);
+    s = drift_picture_set_load(dir, channels, max_side, size, &d->set);
     if (s != DRIFT_OK) {
         free(d);
         return s;
@@ -271,7 +289,57 @@ static drift_status setup_pictures(recipe *r, train_setup *ts, drift_unet_config
     return DRIFT_OK;
 }
 
-#define DATA_KINDS "fashion-mnist, images:FOLDER, sounds:MANIFEST, denoise:FOLDER"
+/* ---- data = restore:DIR: crops of a folder of pictures, degraded ---- */
+
+typedef struct {
+    drift_picture_set set;
+    drift_restore_source src;
+} restore_data;
+
+static void restore_data_free(void *p)
+{
+    restore_data *d = p;
+    drift_restore_source_free(&d->src);
+    drift_picture_set_free(&d->set);
+    free(d);
+}
+
+/* A conditional restoration model (vision/restore.h): the degraded crop
+ * and what is known of each pixel as conditioning planes. */
+static drift_status setup_restore(recipe *r, train_setup *ts, drift_unet_config *u, drift_model_config *c,
+                                  const char *dir)
+{
+    picture_options po;
+    drift_status s = read_picture_options(r, 32, &po);
+    if (s != DRIFT_OK)
+        return s;
+    int size = po.size, channels = po.channels;
+    if (size % 4)
+        return drift_fail(DRIFT_ERR_ARG, "size for restoration must be a multiple of 4 (upscaling by 4), not %d",
+                          size);
+    read_network(r, u, channels, 2);
+    u->cond_channels = DRIFT_RESTORE_COND_PLANES(channels);
+    *c = drift_model_config_default(u);
+    restore_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
+    ts->data_state = d;
+    ts->data_free = restore_data_free;
+    static char task[64];
+    snprintf(task, sizeof task, "{\"image_size\":%d,\"restore\":1}", size);
+    c->task_json = task;
+    c->data_mean = 0.5f;
+    c->data_std = 0.5f;
+    ts->opts.spatial[0] = ts->opts.spatial[1] = size;
+    s = drift_picture_set_load(dir, channels, po.max_side, 2 * size, &d->set);
+    if (s == DRIFT_OK)
+        s = drift_restore_source_init(&d->src, &d->set, size, c->data_mean, c->data_std, po.flips);
+    if (s == DRIFT_OK)
+        ts->data = drift_restore_source_data(&d->src);
+    return s;
+}
+
+#define DATA_KINDS "fashion-mnist, images:FOLDER, restore:FOLDER, sounds:MANIFEST, denoise:FOLDER"
 
 drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
 {
@@ -293,6 +361,8 @@ drift_status train_setup_from_recipe(recipe *r, train_setup *ts)
         s = setup_denoise(r, ts, data + 8, &u, &c);
     } else if (strncmp(data, "images:", 7) == 0) {
         s = setup_pictures(r, ts, &u, &c, data + 7);
+    } else if (strncmp(data, "restore:", 8) == 0) {
+        s = setup_restore(r, ts, &u, &c, data + 8);
     } else {
         s = drift_fail(DRIFT_ERR_ARG, "unknown data '%s' (known: %s)", data, DATA_KINDS);
     }

@@ -381,7 +381,7 @@ static drift_status run_alloc(sampler_run *r, const drift_schedule *s, const dri
     }
     for (int b = 0; b < batch; b++) {
         r->all_rows[b] = b;
-        drift_rng_init(&r->rng[b], o->seed, (uint64_t)b);
+        drift_rng_init(&r->rng[b], o->seed, o->streams ? o->streams[b] : (uint64_t)b);
     }
     build_levels(r);
     return DRIFT_OK;

@@ -155,6 +155,7 @@ typedef struct drift_sampler_options {
     double strength;                   /* img2img: start at t = strength (T-1); 1 = from noise */
     const float *x_init;               /* (batch, dim) image to start from, or NULL */
     uint64_t seed;
+    const uint64_t *streams;           /* (batch) each row's noise stream, or NULL: the row's index */
     /* Called after each step; total is 0 when unknown (RK45). */
     void (*progress)(void *user, int step, int total);
     void *progress_user;

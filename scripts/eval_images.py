@@ -297,14 +297,15 @@ class Eval:
         clean = [centre_crop(read_photo(os.path.join(PHOTO_DIR, n)), self.a.photo_crop) for n in names]
         tune = centre_crop(read_photo(os.path.join(PHOTO_DIR, PHOTO_TUNE)), self.a.photo_crop)
         rows = []
-        for sigma in (0.1, 0.2, 0.3):
+        tasks = self.a.photo_tasks.split(",")
+        for sigma in (0.1, 0.2, 0.3) if "denoise" in tasks else ():
             out = self.photo_denoise(clean, tune, sigma)
             for name, x in out.items():
                 rows.append(["denoise sigma %.1f" % sigma, name, "%.2f" % psnr(clean, x), "%.4f" % ssim(clean, x)])
-        for f in (2, 4):
+        for f in (2, 4) if "upscale" in tasks else ():
             for name, x in self.photo_upscale(clean, tune, f).items():
                 rows.append(["upscale x%d" % f, name, "%.2f" % psnr(clean, x), "%.4f" % ssim(clean, x)])
-        for hole, (mask, out) in self.photo_inpaint(clean, tune).items():
+        for hole, (mask, out) in (self.photo_inpaint(clean, tune) if "inpaint" in tasks else {}).items():
             for name, x in out.items():
                 rows.append(["inpaint %s (in the hole)" % hole, name, "%.2f" % psnr(clean, x, mask), ""])
         self.table("Photographs (%s; centre crops of %d pixels)" % (", ".join(names), self.a.photo_crop),
@@ -332,6 +333,8 @@ class Eval:
             run([self.a.drift, "image", "inpaint", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
                  "--threads", str(self.a.threads), "--steps", str(steps)] + extra, quiet=True)
             out = {"drift (DDRM, %d steps)" % steps: self.photo_read(dst, len(clean))}
+            out.update(self.restore_model_run("inpaint_" + tag, "inpaint", ["--mask", mpath], src, tune, thole,
+                                              lambda c, x: psnr(c, x, mask), len(clean)))
             m8 = mask.astype(np.uint8)
             as8 = lambda y: to8(y[..., ::-1] if y.ndim == 3 else y)  # OpenCV wants BGR
             back = lambda y: (y[..., ::-1] if y.ndim == 3 else y) / 255.0
@@ -341,6 +344,19 @@ class Eval:
                                          for y in held]
             results["centre quarter" if tag == "centre" else "50% random pixels"] = (mask, out)
         return results
+
+    def restore_model_run(self, name, task, args, src, tune, tune_input, score, count):
+        """The conditional restoration model (--restore-model), if given, on
+        the same inputs, its step count tuned on the tuning photograph."""
+        if not self.a.restore_model:
+            return {}
+        steps = self.tuned_steps("photo_restore_" + name, task, args, [tune], [tune_input], score,
+                                 self.a.restore_model, photo=True, choices=(1, 2, 5))
+        dst = self.work("photo_restore_" + name)
+        run([self.a.drift, "image", task, src, "-o", dst, "--model", self.a.restore_model, "--quiet",
+             "--threads", str(self.a.threads), "--steps", str(steps)] + args, quiet=True)
+        label = "drift restoration model (%d step%s)" % (steps, "s" if steps > 1 else "")
+        return {label: self.photo_read(dst, count)}
 
     def photo_set(self, folder, imgs):
         os.makedirs(folder, exist_ok=True)
@@ -384,6 +400,8 @@ class Eval:
         run([self.a.drift, "image", "upscale", src, "-o", dst, "--model", self.a.photo_model, "--quiet",
              "--threads", str(self.a.threads), "--scale", str(f), "--steps", str(steps)], quiet=True)
         out = {"drift (DDRM, %d steps)" % steps: self.photo_read(dst, len(clean))}
+        out.update(self.restore_model_run("upscale%d" % f, "upscale", ["--scale", str(f)], src, tune, shrink(tune),
+                                          psnr, len(clean)))
         for label, filt in (("ImageMagick bicubic (Catrom)", "Catrom"), ("ImageMagick Lanczos", "Lanczos")):
             folder = self.work("photo_im%d_%s" % (f, filt))
             os.makedirs(folder, exist_ok=True)
@@ -412,6 +430,9 @@ def main():
     p.add_argument("--tasks", default="denoise,inpaint,upscale,generation,photos")
     p.add_argument("--inpaint-methods", default="repaint,ddrm", help="drift's inpainting methods to score")
     p.add_argument("--photo-model", default=None, help="an RGB photo model (the photos task runs only with one)")
+    p.add_argument("--restore-model", default=None,
+                   help="a conditional restoration model, run next to the photo model on upscaling and inpainting")
+    p.add_argument("--photo-tasks", default="denoise,upscale,inpaint", help="which photo tasks to run")
     p.add_argument("--photos", default=PHOTOS, help="comma-separated files of scikit-image's data folder")
     p.add_argument("--photo-crop", type=int, default=256, help="side of the centre crop of each photograph")
     a = p.parse_args()

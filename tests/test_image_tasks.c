@@ -4,9 +4,13 @@
  * Gaussian noise, and restoration with a small untrained model keeps what
  * it must keep (inpainting: every pixel outside the hole; upscaling of a
  * one-tile picture: every block mean) and gives the same bits whatever the
- * tiles per call. */
+ * tiles per call, with an unconditional and with a conditional restoration
+ * model; and the pieces of conditional restoration (vision/restore): the
+ * push-pull fill, block pooling and projection, and training pairs whose
+ * conditioning planes agree with their clean crops. */
 #include "drift.h"
 #include "imgtask.h"
+#include "restore.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -100,6 +104,23 @@ static drift_model *small_model(int channels)
     c.data_std = 0.5f;
     drift_model *m = NULL;
     CHECK(drift_model_create(&c, 3, &m) == DRIFT_OK, "model: %s", drift_last_error());
+    return m;
+}
+
+/* A conditional restoration model (restore.h), untrained. */
+static drift_model *small_restore_model(int channels)
+{
+    drift_unet_config u;
+    test_tiny_unet(&u, 2, channels, 8);
+    u.cond_channels = DRIFT_RESTORE_COND_PLANES(channels);
+    drift_model_config c = drift_model_config_default(&u);
+    c.data_mean = 0.5f;
+    c.data_std = 0.5f;
+    c.prediction = DRIFT_PRED_X0;
+    c.task_json = "{\"image_size\":16,\"restore\":1}";
+    drift_model *m = NULL;
+    CHECK(drift_model_create(&c, 5, &m) == DRIFT_OK, "restore model: %s", drift_last_error());
+    CHECK(!m || drift_restore_model(m), "the model is recognised as a restoration model");
     return m;
 }
 
@@ -201,6 +222,114 @@ static void test_denoise_zero_sigma(drift_model *m)
     drift_image_free(&out);
 }
 
+/* Push-pull: kept pixels unchanged, a constant stays constant, a smooth
+ * ramp is filled close to itself, and nothing known gives `empty`. */
+static void test_fill(void)
+{
+    enum { H = 40, W = 52 };
+    float known[H * W], ramp[2 * H * W], planes[2 * H * W], work[2 * 3 * H * W];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int p = y * W + x;
+            bool hole = (x >= 10 && x < 40 && y >= 8 && y < 30) || (p * 7919 % 3 == 0);
+            known[p] = hole ? 0.0f : 1.0f;
+            ramp[p] = 0.01f * x + 0.02f * y;
+            ramp[H * W + p] = 0.7f;
+        }
+    for (int i = 0; i < 2 * H * W; i++)
+        planes[i] = known[i % (H * W)] > 0.5f ? ramp[i] : -5.0f;
+    drift_restore_fill(2, H, W, known, 0.5f, planes, work);
+    double kept = 0, ramp_err = 0, flat_err = 0;
+    for (int p = 0; p < H * W; p++) {
+        if (known[p] > 0.5f)
+            kept = fmax(kept, fabs(planes[p] - ramp[p]) + fabs(planes[H * W + p] - ramp[H * W + p]));
+        ramp_err = fmax(ramp_err, fabs(planes[p] - ramp[p]));
+        flat_err = fmax(flat_err, fabs(planes[H * W + p] - 0.7f));
+    }
+    CHECK(kept == 0, "kept pixels unchanged (max change %g)", kept);
+    CHECK(flat_err < 1e-5, "a constant plane is filled with the constant (max error %g)", flat_err);
+    printf("push-pull fill of a ramp (values 0..1.3) through a 30 x 22 hole: max error %.3f\n", ramp_err);
+    CHECK(ramp_err < 0.15, "a ramp is filled close to itself (max error %g)", ramp_err);
+    for (int p = 0; p < H * W; p++)
+        known[p] = 0;
+    drift_restore_fill(2, H, W, known, 0.5f, planes, work);
+    CHECK(planes[0] == 0.5f && planes[2 * H * W - 1] == 0.5f, "nothing known: filled with the empty value");
+}
+
+/* Pooling undoes nearest upsampling; projection makes block means (or kept
+ * pixels) agree with the measurement. */
+static void test_pool_project(void)
+{
+    enum { C = 2, h = 5, w = 3, F = 4 };
+    float y[C * h * w], up[C * h * w * F * F], back[C * h * w], x[C * h * w * F * F];
+    for (int i = 0; i < C * h * w; i++)
+        y[i] = (float)sin(i);
+    drift_restore_upsample_nearest(C, h, w, F, y, up);
+    drift_restore_pool(C, h, w, F, up, back);
+    CHECK(max_abs_diff(back, y, C * h * w) < 1e-6, "pool(upsample(y)) = y");
+    for (int i = 0; i < C * h * w * F * F; i++)
+        x[i] = (float)cos(0.3 * i);
+    drift_restore_project(C, h * F, w * F, F, NULL, y, x);
+    drift_restore_pool(C, h, w, F, x, back);
+    CHECK(max_abs_diff(back, y, C * h * w) < 1e-5, "projected blocks average to the measurement");
+}
+
+/* Every training pair's conditioning agrees with its clean crop: upscaling
+ * planes are the crop's block means (code 1/f), inpainting planes equal the
+ * crop where the code says known; all kinds occur. */
+static void test_restore_pairs(void)
+{
+    enum { S = 16, P = 40, B = 64 };
+    unsigned char pixels[3 * P * P];
+    for (int i = 0; i < 3 * P * P; i++)
+        pixels[i] = (unsigned char)(128 + 100 * sin(0.05 * i));
+    int width = P, height = P;
+    unsigned char *pics[1] = {pixels};
+    drift_picture_set set = {1, 3, &width, &height, pics};
+    drift_restore_source src;
+    CHECK(drift_restore_source_init(&src, &set, S, 0.5f, 0.5f, true) == DRIFT_OK, "pairs: %s", drift_last_error());
+    size_t dim = 3 * S * S, edim = 4 * S * S;
+    float *x0 = malloc(B * dim * sizeof(float)), *extra = malloc(B * edim * sizeof(float));
+    drift_batch b = {B, dim, x0, NULL, NULL, extra, edim};
+    drift_rng r;
+    drift_rng_init(&r, 9, 0);
+    drift_data_source d = drift_restore_source_data(&src);
+    CHECK(d.fill(d.user, 0, &r, &b) == DRIFT_OK, "fill: %s", drift_last_error());
+    int kinds[4] = {0};
+    double err = 0;
+    for (int i = 0; i < B; i++) {
+        const float *x = x0 + i * dim, *cond = extra + i * edim, *code = cond + dim;
+        float c0 = code[0];
+        int f = fabsf(c0 - 0.25f) < 1e-6f ? 4 : fabsf(c0 - 0.5f) < 1e-6f ? 2 : 0;
+        if (f) {
+            kinds[f == 4 ? 0 : 1]++;
+            float pooled[3 * (S / 2) * (S / 2)], seen[3 * (S / 2) * (S / 2)];
+            drift_restore_pool(3, S / f, S / f, f, x, pooled);
+            drift_restore_pool(3, S / f, S / f, f, cond, seen);
+            err = fmax(err, max_abs_diff(pooled, seen, (size_t)3 * (S / f) * (S / f)));
+        } else {
+            int holes = 0;
+            for (int p = 0; p < S * S; p++) {
+                holes += code[p] < 0.5f;
+                for (int c = 0; c < 3 && code[p] > 0.5f; c++)
+                    err = fmax(err, fabs(cond[c * S * S + p] - x[c * S * S + p]));
+            }
+            kinds[holes == S * S ? 3 : 2]++;
+        }
+    }
+    printf("restoration pairs: %d x4, %d x2, %d with holes, %d wholly in a hole\n", kinds[0], kinds[1], kinds[2],
+           kinds[3]);
+    CHECK(err < 1e-5, "conditioning agrees with the clean crops (max error %g)", err);
+    CHECK(kinds[0] > 0 && kinds[1] > 0 && kinds[2] > 0, "upscaling by 4, by 2 and inpainting pairs all occur");
+    int small = 20;
+    drift_picture_set tiny = {1, 3, &small, &small, pics};
+    drift_restore_source bad;
+    CHECK(drift_restore_source_init(&bad, &tiny, S, 0.5f, 0.5f, true) == DRIFT_ERR_ARG, "a picture under 2 x 16 refused");
+    free(x0);
+    free(extra);
+    drift_restore_source_free(&src);
+}
+
 int main(void)
 {
     test_tiling_identity();
@@ -211,6 +340,22 @@ int main(void)
         test_upscale_keeps_block_means(gray);
         test_denoise_zero_sigma(gray);
         drift_model_free(gray);
+    }
+    test_fill();
+    test_pool_project();
+    test_restore_pairs();
+    drift_model *cond = small_restore_model(3);
+    if (cond) {
+        test_inpaint_keeps_pixels(cond);
+        test_upscale_keeps_block_means(cond); /* gray picture through a colour model */
+        drift_image img, out = {0};
+        picture(&img, 16, 16, 3);
+        drift_imgtask_options o;
+        drift_imgtask_defaults(&o, DRIFT_IMGTASK_DENOISE);
+        CHECK(drift_imgtask_run(cond, &o, &img, &out) == DRIFT_ERR_UNSUPPORTED && out.data == NULL,
+              "a restoration model refuses to denoise: %s", drift_last_error());
+        drift_image_free(&img);
+        drift_model_free(cond);
     }
     return test_finish("test_image_tasks");
 }

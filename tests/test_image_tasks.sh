@@ -6,7 +6,8 @@
 # sigma), inpaint (the default, which is ddrm, and repaint) with a mask, upscale x2 and x4 (ddrm
 # and ilvr), a folder in batch keeping its tree; and bad files, a mask of
 # the wrong size and bad options give a one-line message naming the
-# problem, a non-zero exit and no output file.
+# problem, a non-zero exit and no output file. Then the same for a tiny
+# conditional restoration model (data = restore:FOLDER).
 set -u
 DRIFT=$1
 FIX=$(dirname "$0")/fixtures
@@ -90,5 +91,45 @@ expect_fail "eta" "$WORK/bad.png" inpaint "$IN" --mask "$FIX/imgtask/hole70.png"
 expect_fail "mask" "$WORK/bad.png" inpaint "$IN" -o "$WORK/bad.png" $Q
 expect_fail "nosuch.safetensors" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --model "$WORK/nosuch.safetensors"
 expect_fail "unknown task" "$WORK/bad.png" sharpen "$IN" "$WORK/bad.png"
+
+# A conditional restoration model (data = restore:FOLDER): trained a few
+# steps on pictures degraded on the fly, it upscales and inpaints through
+# the same commands, keeps what the measurement fixes, and refuses to denoise.
+mkdir -p "$WORK/pics"
+cp "$IN" "$WORK/pics/a.png"
+cat > "$WORK/restore.recipe" <<RECIPE
+data = restore:$WORK/pics
+size = 16
+channels = 3
+base_channels = 8
+channel_mults = 1,2
+res_blocks = 1
+groups = 4
+attention_levels =
+mid_attention = 0
+time_embedding_in = 16
+time_embedding = 32
+prediction = sample
+min_snr_gamma = 0
+steps = 4
+batch = 4
+warmup = 1
+checkpoint_every = 0
+RECIPE
+R="$WORK/restore.safetensors"
+"$DRIFT" train "$WORK/restore.recipe" -o "$R" --quiet > /dev/null || fail "training the tiny restoration model"
+"$DRIFT" info "$R" | grep -q '"restore":1' || fail "the restoration model's task does not say restore"
+"$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/r_up4.png" --model "$R" --quiet > /dev/null \
+    || fail "upscale x4, restoration model"
+"$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/r_inp.png" --model "$R" --quiet > /dev/null \
+    || fail "inpaint, restoration model"
+[ "$(size_of "$WORK/r_up4.png")" = "280x280" ] || fail "r_up4.png is $(size_of "$WORK/r_up4.png")"
+[ "$(size_of "$WORK/r_inp.png")" = "70x70" ] || fail "r_inp.png is $(size_of "$WORK/r_inp.png")"
+expect_fail "upscales and inpaints" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --model "$R" --quiet
+printf 'data = restore:%s\nsize = 64\nsteps = 1\n' "$WORK/pics" > "$WORK/big.recipe"
+if "$DRIFT" train "$WORK/big.recipe" -o "$WORK/big.safetensors" --quiet 2> "$WORK/err.txt" > /dev/null; then
+    fail "restoration training on pictures smaller than twice the crop was accepted"
+fi
+grep -q "128 x 128" "$WORK/err.txt" || fail "message lacks the size needed: $(cat "$WORK/err.txt")"
 ls -a "$WORK" | grep -q "^\.drift\|\.tmp" && fail "temporary files left: $(ls -a "$WORK")"
 echo "test_image_tasks: passed"

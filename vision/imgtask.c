@@ -1,6 +1,7 @@
 /* imgtask.c: image generation and restoration with one model, on
  * feathered tiles (see imgtask.h). */
 #include "imgtask.h"
+#include "restore.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -175,6 +176,8 @@ typedef struct task_ctx {
     drift_model_denoiser *md;
     drift_denoiser d;
     float *y, *keep, *x;  /* (batch * per_tile, mc, tile, tile) */
+    float *obs, *known;   /* conditional model: (c, oh, ow) observation and (oh, ow) known share */
+    float *cond;          /* (batch * per_tile, mc + 1, tile, tile) */
     uint64_t *streams;
     unsigned char *active; /* (batch) tiles of the current call that are sampled */
     long calls_done, calls_total, tiles_in_run;
@@ -288,6 +291,100 @@ static drift_status restore_tiles(void *user, int n, const drift_tile *tiles, fl
     return s;
 }
 
+/* ---- conditional restoration models (restore.h) ---- */
+
+/* Sample k's conditioning planes: the observation of colour channel cc
+ * (-1: all colour channels, as the model's) over tile tl, and the known
+ * share of every pixel. */
+static void fill_cond(task_ctx *t, const drift_tile *tl, int cc, int k)
+{
+    int T = t->tile, oh = t->h * t->f, ow = t->w * t->f, planes = DRIFT_RESTORE_COND_PLANES(t->mc);
+    size_t tp = (size_t)T * T, oplane = (size_t)oh * ow;
+    float mean = t->m->cfg.data_mean, inv = 1.0f / t->m->cfg.data_std;
+    float *cond = t->cond + (size_t)k * planes * tp;
+    for (int j = 0; j < T; j++)
+        for (int i = 0; i < T; i++) {
+            size_t p = (size_t)reflect(tl->y + j, oh) * ow + reflect(tl->x + i, ow), q = (size_t)j * T + i;
+            for (int c = 0; c < t->mc; c++) {
+                int src = cc >= 0 ? cc : (t->c == 1 ? 0 : c);
+                cond[c * tp + q] = (t->obs[src * oplane + p] - mean) * inv;
+            }
+            cond[t->mc * tp + q] = t->known[p];
+        }
+}
+
+static int cond_steps(const drift_imgtask_options *o)
+{
+    return o->steps > 0 ? o->steps : DRIFT_IMGTASK_RESTORE_STEPS;
+}
+
+static drift_status cond_tiles(void *user, int n, const drift_tile *tiles, float *out)
+{
+    task_ctx *t = user;
+    size_t tdim = (size_t)t->c * t->tile * t->tile, xdim = (size_t)t->mc * t->tile * t->tile;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        t->active[i] = tile_active(t, &tiles[i]);
+        if (!t->active[i])
+            out[(size_t)i * tdim] = NAN;
+        for (int c = 0; t->active[i] && c < t->per_tile; c++, k++) {
+            fill_cond(t, &tiles[i], t->per_tile > 1 ? c : -1, k);
+            t->streams[k] = (uint64_t)tiles[i].index * (uint64_t)t->per_tile + (uint64_t)c;
+        }
+    }
+    drift_status s = DRIFT_OK;
+    if (k > 0) {
+        drift_sampler_options so;
+        drift_sampler_defaults(&so, DRIFT_SAMPLER_DDIM);
+        so.steps = cond_steps(t->o);
+        so.seed = t->o->seed;
+        so.streams = t->streams; /* the same bits whatever the tiles per call */
+        int spatial[2] = {t->tile, t->tile};
+        drift_sample_cond cond = {NULL, NULL, t->cond};
+        s = drift_model_sample(t->m, &so, k, spatial, &cond, 0, t->x);
+        float mean = t->m->cfg.data_mean, inv = 1.0f / t->m->cfg.data_std; /* back to the network's units */
+        for (size_t p = 0; s == DRIFT_OK && p < (size_t)k * xdim; p++)
+            t->x[p] = (t->x[p] - mean) * inv;
+    }
+    k = 0;
+    for (int i = 0; i < n && s == DRIFT_OK; i++)
+        for (int c = 0; t->active[i] && c < t->per_tile; c++, k++)
+            store_sample(t, k, t->per_tile > 1 ? c : -1, out + (size_t)i * tdim);
+    t->calls_done += (long)cond_steps(t->o) * n;
+    if (t->o->progress && s == DRIFT_OK)
+        t->o->progress(t->o->progress_user, t->calls_done, t->calls_total);
+    return s;
+}
+
+/* The observation at output resolution and the known share of each pixel. */
+static drift_status cond_alloc(task_ctx *t, int batch)
+{
+    int rows = batch * t->per_tile, oh = t->h * t->f, ow = t->w * t->f;
+    size_t tp = (size_t)t->tile * t->tile, oplane = (size_t)oh * ow;
+    t->obs = malloc((size_t)t->c * oplane * sizeof(float));
+    t->known = malloc(oplane * sizeof(float));
+    t->cond = malloc((size_t)rows * DRIFT_RESTORE_COND_PLANES(t->mc) * tp * sizeof(float));
+    t->x = malloc((size_t)rows * t->mc * tp * sizeof(float));
+    t->active = malloc((size_t)batch);
+    t->streams = malloc((size_t)rows * sizeof(uint64_t));
+    float *work = t->hole ? malloc(2 * (size_t)(t->c + 1) * oplane * sizeof(float)) : NULL;
+    drift_status s = DRIFT_OK;
+    if (!t->obs || !t->known || !t->cond || !t->x || !t->active || !t->streams || (t->hole && !work))
+        s = drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %d x %d picture", ow, oh);
+    else if (t->hole) { /* inpainting: holes filled smoothly from the kept pixels */
+        memcpy(t->obs, t->in, (size_t)t->c * oplane * sizeof(float));
+        for (size_t p = 0; p < oplane; p++)
+            t->known[p] = t->hole[p] > 0.5f ? 0.0f : 1.0f;
+        drift_restore_fill(t->c, oh, ow, t->known, 0.5f, t->obs, work);
+    } else { /* upscaling: every input pixel over its block */
+        drift_restore_upsample_nearest(t->c, t->h, t->w, t->f, t->in, t->obs);
+        for (size_t p = 0; p < oplane; p++)
+            t->known[p] = 1.0f / (float)t->f;
+    }
+    free(work);
+    return s;
+}
+
 static drift_status check_task(const drift_model *m, const drift_imgtask_options *o, const drift_image *in, int tile)
 {
     const drift_unet_config *u = &m->cfg.unet;
@@ -295,9 +392,13 @@ static drift_status check_task(const drift_model *m, const drift_imgtask_options
         return drift_fail(DRIFT_ERR_ARG, "this is a %d-D model, not an image model", u->dims);
     if (u->in_channels != 1 && u->in_channels != 3)
         return drift_fail(DRIFT_ERR_UNSUPPORTED, "image models have 1 or 3 channels, this one %d", u->in_channels);
-    if (u->cond_channels > 0)
-        return drift_fail(DRIFT_ERR_UNSUPPORTED, "the model needs a conditioning input; restoration uses an "
-                                                 "unconditional model");
+    bool conditional = drift_restore_model(m);
+    if (u->cond_channels > 0 && !conditional)
+        return drift_fail(DRIFT_ERR_UNSUPPORTED, "the model needs a conditioning input it was not made for "
+                                                 "restoration with; use an unconditional or a restoration model");
+    if (conditional && o->kind == DRIFT_IMGTASK_DENOISE)
+        return drift_fail(DRIFT_ERR_UNSUPPORTED, "this restoration model upscales and inpaints; denoising uses "
+                                                 "an unconditional model");
     int div = 1 << (u->n_levels - 1);
     if (tile % div)
         return drift_fail(DRIFT_ERR_ARG, "tile size %d is not a multiple of %d (the model's levels)", tile, div);
@@ -388,6 +489,9 @@ static void task_free(task_ctx *t)
     free(t->keep);
     free(t->streams);
     free(t->active);
+    free(t->obs);
+    free(t->known);
+    free(t->cond);
     free((float *)t->in);
     free((float *)t->hole);
 }
@@ -453,19 +557,23 @@ drift_status drift_imgtask_run(drift_model *m, const drift_imgtask_options *o, c
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %d x %d picture", in->width, in->height);
     if (o->kind == DRIFT_IMGTASK_INPAINT)
         s = hole_map(o->mask, (float **)&t.hole);
+    bool conditional = drift_restore_model(m);
     if (s == DRIFT_OK)
-        s = task_alloc(&t, batch);
-    if (s == DRIFT_OK)
+        s = conditional ? cond_alloc(&t, batch) : task_alloc(&t, batch);
+    if (s == DRIFT_OK && !conditional)
         s = inverse_options(&t, in);
     int oh = in->height * t.f, ow = in->width * t.f;
     float *planes = s == DRIFT_OK ? malloc((size_t)color * oh * ow * sizeof(float)) : NULL;
     if (s == DRIFT_OK && !planes)
         s = drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %d x %d picture", ow, oh);
     if (s == DRIFT_OK) {
-        t.calls_total = drift_inverse_calls(&t.io) * drift_tiles_count(ow, tile, overlap, t.f) *
-                        drift_tiles_count(oh, tile, overlap, t.f);
-        s = drift_tiles_run(color, oh, ow, tile, overlap, t.f, batch, restore_tiles, &t, t.in, planes);
+        long calls = conditional ? cond_steps(o) : drift_inverse_calls(&t.io);
+        t.calls_total = calls * drift_tiles_count(ow, tile, overlap, t.f) * drift_tiles_count(oh, tile, overlap, t.f);
+        s = drift_tiles_run(color, oh, ow, tile, overlap, t.f, batch, conditional ? cond_tiles : restore_tiles, &t,
+                            t.in, planes);
     }
+    if (s == DRIFT_OK && conditional) /* kept pixels back, block means to the input's */
+        drift_restore_project(color, oh, ow, t.f, t.hole ? t.known : NULL, t.in, planes);
     if (s == DRIFT_OK)
         s = assemble(in, planes, color, t.f, out);
     free(planes);

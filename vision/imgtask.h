@@ -2,7 +2,9 @@
  * pictures with one trained model, and no task-specific training.
  *
  * Restoration runs core/inverse's constrained samplers (DDRM, RePaint,
- * ILVR) on overlapping tiles at the model's size. Tiles are blended with
+ * ILVR) with an unconditional model, or samples a conditional restoration
+ * model (restore.h: upscaling and inpainting), on overlapping tiles at
+ * the model's size. Tiles are blended with
  * feathered weights (linear ramps over the overlap), so pictures of any
  * size come out without seams; the work memory is a fixed number of tiles
  * whatever the picture's size (plus the input and output pictures and one
@@ -40,6 +42,11 @@ typedef enum drift_imgtask_kind {
  * (scripts/eval_images.sh); more levels give sharper posterior samples
  * with a lower PSNR. */
 #define DRIFT_IMGTASK_DENOISE_STEPS 1
+
+/* A conditional restoration model (restore.h) samples this many DDIM
+ * steps by default: one is its estimate of the mean picture given the
+ * degraded one, which is what PSNR rewards. */
+#define DRIFT_IMGTASK_RESTORE_STEPS 1
 
 typedef struct drift_imgtask_options {
     drift_imgtask_kind kind;

@@ -1,0 +1,248 @@
+/* restore.c: conditioning planes of conditional restoration models, the
+ * consistency projection, and training pairs degraded on the fly (see
+ * restore.h). */
+#include "restore.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- push-pull hole filling ------------------------------------------- */
+
+/* One pyramid level: values v (c, h, w) with weights a (h, w) in [0, 1].
+ * Averages (weighted) into the next level, recurses while anything is
+ * uncovered, and fills each pixel's missing weight from the coarser
+ * level, bilinearly interpolated. */
+static void push_pull(int c, int h, int w, float *v, float *a, float empty, float *work)
+{
+    size_t n = (size_t)h * w;
+    bool covered = true;
+    for (size_t p = 0; p < n && covered; p++)
+        covered = a[p] >= 1.0f;
+    if (covered)
+        return;
+    if (n == 1) { /* nothing known anywhere */
+        for (int k = 0; k < c; k++)
+            v[k] = a[0] > 0 ? v[k] : empty;
+        a[0] = 1;
+        return;
+    }
+    int h2 = (h + 1) / 2, w2 = (w + 1) / 2;
+    size_t n2 = (size_t)h2 * w2;
+    float *v2 = work, *a2 = v2 + (size_t)c * n2;
+    for (int y = 0; y < h2; y++)
+        for (int x = 0; x < w2; x++) {
+            float s = 0, acc[8] = {0};
+            for (int dy = 0; dy < 2; dy++)
+                for (int dx = 0; dx < 2; dx++) {
+                    int yy = 2 * y + dy, xx = 2 * x + dx;
+                    if (yy >= h || xx >= w)
+                        continue;
+                    size_t p = (size_t)yy * w + xx;
+                    s += a[p];
+                    for (int k = 0; k < c; k++)
+                        acc[k] += a[p] * v[k * n + p];
+                }
+            size_t q = (size_t)y * w2 + x;
+            for (int k = 0; k < c; k++)
+                v2[k * n2 + q] = s > 0 ? acc[k] / s : 0;
+            a2[q] = fminf(s, 1.0f);
+        }
+    push_pull(c, h2, w2, v2, a2, empty, a2 + n2);
+    for (int y = 0; y < h; y++) {
+        float fy = fminf(fmaxf(0.5f * y - 0.25f, 0.0f), (float)(h2 - 1));
+        int y0 = (int)fy, y1 = y0 + 1 < h2 ? y0 + 1 : y0;
+        float ty = fy - (float)y0;
+        for (int x = 0; x < w; x++) {
+            size_t p = (size_t)y * w + x;
+            if (a[p] >= 1.0f)
+                continue;
+            float fx = fminf(fmaxf(0.5f * x - 0.25f, 0.0f), (float)(w2 - 1));
+            int x0 = (int)fx, x1 = x0 + 1 < w2 ? x0 + 1 : x0;
+            float tx = fx - (float)x0;
+            for (int k = 0; k < c; k++) {
+                const float *u = v2 + k * n2;
+                float top = u[y0 * w2 + x0] * (1 - tx) + u[y0 * w2 + x1] * tx;
+                float bottom = u[y1 * w2 + x0] * (1 - tx) + u[y1 * w2 + x1] * tx;
+                v[k * n + p] = a[p] * v[k * n + p] + (1 - a[p]) * (top * (1 - ty) + bottom * ty);
+            }
+            a[p] = 1;
+        }
+    }
+}
+
+void drift_restore_fill(int c, int h, int w, const float *known, float empty, float *planes, float *work)
+{
+    size_t n = (size_t)h * w;
+    float *a = work;
+    for (size_t p = 0; p < n; p++)
+        a[p] = known[p] > 0.5f ? 1.0f : 0.0f;
+    push_pull(c, h, w, planes, a, empty, a + n);
+}
+
+/* ---- the measurement --------------------------------------------------- */
+
+void drift_restore_upsample_nearest(int c, int h, int w, int f, const float *in, float *out)
+{
+    int W = w * f;
+    for (int k = 0; k < c; k++)
+        for (int y = 0; y < h * f; y++)
+            for (int x = 0; x < W; x++)
+                out[((size_t)k * h * f + y) * W + x] = in[((size_t)k * h + y / f) * w + x / f];
+}
+
+void drift_restore_pool(int c, int h, int w, int f, const float *in, float *out)
+{
+    int W = w * f;
+    float inv = 1.0f / (float)(f * f);
+    for (int k = 0; k < c; k++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float s = 0;
+                for (int j = 0; j < f; j++)
+                    for (int i = 0; i < f; i++)
+                        s += in[((size_t)k * h * f + y * f + j) * W + x * f + i];
+                out[((size_t)k * h + y) * w + x] = s * inv;
+            }
+}
+
+void drift_restore_project(int c, int H, int W, int f, const float *known, const float *y, float *x)
+{
+    size_t n = (size_t)H * W;
+    if (known) {
+        for (int k = 0; k < c; k++)
+            for (size_t p = 0; p < n; p++)
+                if (known[p] > 0.5f)
+                    x[k * n + p] = y[k * n + p];
+        return;
+    }
+    int h = H / f, w = W / f;
+    for (int k = 0; k < c; k++)
+        for (int by = 0; by < h; by++)
+            for (int bx = 0; bx < w; bx++) {
+                float s = 0;
+                for (int j = 0; j < f; j++)
+                    for (int i = 0; i < f; i++)
+                        s += x[k * n + (size_t)(by * f + j) * W + bx * f + i];
+                float shift = y[((size_t)k * h + by) * w + bx] - s / (float)(f * f);
+                for (int j = 0; j < f; j++)
+                    for (int i = 0; i < f; i++)
+                        x[k * n + (size_t)(by * f + j) * W + bx * f + i] += shift;
+            }
+}
+
+bool drift_restore_model(const drift_model *m)
+{
+    const char *j = m->cfg.task_json;
+    const drift_unet_config *u = &m->cfg.unet;
+    return j && strstr(j, "\"restore\":1") && u->cond_channels == DRIFT_RESTORE_COND_PLANES(u->in_channels);
+}
+
+/* ---- training pairs ----------------------------------------------------- */
+
+drift_status drift_restore_source_init(drift_restore_source *src, const drift_picture_set *set, int size,
+                                       float mean, float std, bool flips)
+{
+    int c = set->channels, ctx = 2 * size;
+    for (int i = 0; i < set->count; i++)
+        if (set->width[i] < ctx || set->height[i] < ctx)
+            return drift_fail(DRIFT_ERR_ARG, "picture %d is %d x %d; restoration training needs at least %d x %d",
+                              i, set->width[i], set->height[i], ctx, ctx);
+    /* context values (c, ctx, ctx), known map (ctx, ctx), fill work, observation (c, size, size) */
+    size_t n = (size_t)ctx * ctx;
+    *src = (drift_restore_source){set, size, mean, std, flips, NULL};
+    src->work = malloc(((size_t)c * n + n + 2 * (size_t)(c + 1) * n + (size_t)c * size * size) * sizeof(float));
+    return src->work ? DRIFT_OK : drift_fail(DRIFT_ERR_NOMEM, "out of memory for restoration pairs");
+}
+
+void drift_restore_source_free(drift_restore_source *src)
+{
+    free(src->work);
+    src->work = NULL;
+}
+
+/* Marks a random rectangle of side 4 .. ctx - 8 as hole. */
+static void cut_rectangle(drift_rng *rng, int ctx, float *known)
+{
+    int rw = 4 + (int)drift_rng_below(rng, (uint32_t)(ctx - 11)), rh = 4 + (int)drift_rng_below(rng, (uint32_t)(ctx - 11));
+    int x0 = (int)drift_rng_below(rng, (uint32_t)(ctx - rw + 1)), y0 = (int)drift_rng_below(rng, (uint32_t)(ctx - rh + 1));
+    for (int y = y0; y < y0 + rh; y++)
+        for (int x = x0; x < x0 + rw; x++)
+            known[(size_t)y * ctx + x] = 0;
+}
+
+/* One pair: the context around a random crop of a random picture, degraded
+ * at random, into x0 (c, n, n) and cond (c + 1, n, n) in [0, 1] units. */
+static void make_pair(drift_restore_source *src, drift_rng *rng, float *x0, float *cond)
+{
+    const drift_picture_set *set = src->set;
+    int n = src->size, ctx = 2 * n, c = set->channels, off = n / 2;
+    size_t cn = (size_t)ctx * ctx, nn = (size_t)n * n;
+    float *v = src->work, *known = v + (size_t)c * cn, *work = known + cn, *obs = work + 2 * (size_t)(c + 1) * cn;
+    int k = (int)drift_rng_below(rng, (uint32_t)set->count), w = set->width[k], h = set->height[k];
+    int cx = (int)drift_rng_below(rng, (uint32_t)(w - ctx + 1)), cy = (int)drift_rng_below(rng, (uint32_t)(h - ctx + 1));
+    bool flip = src->flips && (drift_rng_u32(rng) & 1);
+    for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < ctx; y++) {
+            const unsigned char *row = set->pixels[k] + ((size_t)ch * h + cy + y) * w + cx;
+            for (int x = 0; x < ctx; x++)
+                v[ch * cn + (size_t)y * ctx + x] = row[flip ? ctx - 1 - x : x] * (1.0f / 255.0f);
+        }
+    for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < n; y++)
+            memcpy(x0 + ch * nn + (size_t)y * n, v + ch * cn + (size_t)(off + y) * ctx + off, n * sizeof(float));
+    double kind = drift_rng_uniform(rng);
+    float *code = cond + (size_t)c * nn;
+    if (kind < 0.6) { /* upscaling by 4 or 2 */
+        int f = kind < 0.3 ? 4 : 2;
+        drift_restore_pool(c, n / f, n / f, f, x0, obs);
+        drift_restore_upsample_nearest(c, n / f, n / f, f, obs, cond);
+        for (size_t p = 0; p < nn; p++)
+            code[p] = 1.0f / (float)f;
+        return;
+    }
+    if (kind < 0.85) { /* random pixels kept */
+        float keep = 0.3f + 0.4f * (float)drift_rng_uniform(rng);
+        for (size_t p = 0; p < cn; p++)
+            known[p] = drift_rng_uniform(rng) < keep ? 1.0f : 0.0f;
+    } else { /* one to three rectangular holes */
+        for (size_t p = 0; p < cn; p++)
+            known[p] = 1;
+        int holes = 1 + (int)drift_rng_below(rng, 3);
+        for (int i = 0; i < holes; i++)
+            cut_rectangle(rng, ctx, known);
+    }
+    drift_restore_fill(c, ctx, ctx, known, 0.5f, v, work);
+    for (int ch = 0; ch <= c; ch++) {
+        const float *from = ch < c ? v + ch * cn : known;
+        for (int y = 0; y < n; y++)
+            memcpy(cond + ch * nn + (size_t)y * n, from + (size_t)(off + y) * ctx + off, n * sizeof(float));
+    }
+}
+
+static drift_status fill_pairs(void *user, int64_t step, drift_rng *rng, drift_batch *b)
+{
+    (void)step;
+    drift_restore_source *src = user;
+    int n = src->size, c = src->set->channels;
+    size_t dim = (size_t)c * n * n, edim = (size_t)DRIFT_RESTORE_COND_PLANES(c) * n * n;
+    if (b->dim != dim || b->extra_dim != edim)
+        return drift_fail(DRIFT_ERR_SHAPE, "the model wants %zu + %zu values per sample, restoration pairs have "
+                          "%zu + %zu", b->dim, b->extra_dim, dim, edim);
+    float inv = 1.0f / src->std;
+    for (int i = 0; i < b->size; i++) {
+        float *x0 = b->x0 + (size_t)i * dim, *cond = b->extra + (size_t)i * edim;
+        make_pair(src, rng, x0, cond);
+        for (size_t p = 0; p < dim; p++) {
+            x0[p] = (x0[p] - src->mean) * inv;
+            cond[p] = (cond[p] - src->mean) * inv;
+        }
+    }
+    return DRIFT_OK;
+}
+
+drift_data_source drift_restore_source_data(drift_restore_source *src)
+{
+    drift_data_source d = {fill_pairs, src};
+    return d;
+}

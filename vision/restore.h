@@ -1,0 +1,74 @@
+/* restore.h: conditional restoration models (SR3-style): a network that
+ * sees the degraded picture as conditioning planes next to x_t and is
+ * trained on pairs degraded on the fly, as the other restoration path to
+ * the unconditional model with constrained samplers (imgtask.h).
+ *
+ * What the network sees for a tile of side T (output pixels), as
+ * conditioning channels after the c colour channels of x_t:
+ *   c planes   the observation at output resolution, (v - mean) / std:
+ *              upscaling by f: every input pixel copied over its f x f
+ *              block; inpainting: the kept pixels, and the holes filled
+ *              smoothly from them (drift_restore_fill, push-pull);
+ *   1 plane    what is known of each pixel: 1 kept and 0 hole for
+ *              inpainting, 1/f everywhere for upscaling by f.
+ * A model of this kind says so in its task JSON ("restore":1); one model
+ * serves upscaling by 2 and 4 and inpainting of any mask.
+ *
+ * After sampling, the result is made consistent with the measurement:
+ * kept pixels are copied back, and every f x f block is shifted to the
+ * input pixel's value on average (drift_restore_project). */
+#ifndef DRIFT_VISION_RESTORE_H
+#define DRIFT_VISION_RESTORE_H
+
+#include "drift.h"
+#include "imgdata.h"
+
+/* Conditioning planes per colour channel of the model: c + 1. */
+#define DRIFT_RESTORE_COND_PLANES(c) ((c) + 1)
+
+/* Fills the holes of planes (c, h, w) in place from the known pixels
+ * (known: (h, w), > 0.5 = known): a push-pull pyramid (known pixels
+ * averaged down by 2 x 2 until every pixel of a level is covered, then
+ * the gaps filled from the coarser level, bilinearly, on the way back).
+ * Known pixels keep their values; with no known pixel at all, everything
+ * becomes `empty`. work: 2 * (c + 1) * h * w floats. */
+void drift_restore_fill(int c, int h, int w, const float *known, float empty, float *planes, float *work);
+
+/* out (c, h*f, w*f): every pixel of in (c, h, w) copied over its f x f block. */
+void drift_restore_upsample_nearest(int c, int h, int w, int f, const float *in, float *out);
+
+/* Mean of every f x f block: in (c, h*f, w*f) -> out (c, h, w). */
+void drift_restore_pool(int c, int h, int w, int f, const float *in, float *out);
+
+/* Makes x (c, H, W) agree with its measurement: upscaling (f > 1, y the
+ * (c, H/f, W/f) input): every block's mean moved to y's pixel; inpainting
+ * (known != NULL, y (c, H, W)): known pixels set to y's. */
+void drift_restore_project(int c, int H, int W, int f, const float *known, const float *y, float *x);
+
+/* True if the model is a conditional restoration model (its task JSON
+ * says "restore" and it has c + 1 conditioning planes). */
+bool drift_restore_model(const drift_model *m);
+
+/* ---- training: pairs degraded on the fly ------------------------------- */
+
+/* Crops of side `size` from a picture set (pictures at least 2 * size on
+ * each side), each degraded at random: upscaling by 4 or by 2 (block
+ * averages), random pixels kept (30-70%), or rectangular holes up to
+ * nearly twice the crop's side (the hole is cut and filled on a context
+ * of 2 * size around the crop, so a crop may lie wholly inside it). x0
+ * is the crop, `extra` its conditioning planes, both in the network's
+ * units (v - mean) / std. */
+typedef struct drift_restore_source {
+    const drift_picture_set *set;
+    int size;
+    float mean, std;
+    bool flips;
+    float *work; /* owned: context buffers */
+} drift_restore_source;
+
+drift_status drift_restore_source_init(drift_restore_source *src, const drift_picture_set *set, int size,
+                                       float mean, float std, bool flips);
+void drift_restore_source_free(drift_restore_source *src);
+drift_data_source drift_restore_source_data(drift_restore_source *src);
+
+#endif
