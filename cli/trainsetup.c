@@ -328,12 +328,12 @@ static drift_status setup_restore(recipe *r, train_setup *ts, drift_unet_config 
     static char task[64];
     snprintf(task, sizeof task, "{\"image_size\":%d,\"restore\":1}", size);
     c->task_json = task;
-    c->data_mean = 0.5f;
-    c->data_std = 0.5f;
+    c->data_mean = 0; /* the network generates the residual picture - base */
+    c->data_std = DRIFT_RESTORE_RESIDUAL_STD;
     ts->opts.spatial[0] = ts->opts.spatial[1] = size;
     s = drift_picture_set_load(dir, channels, po.max_side, 2 * size, &d->set);
     if (s == DRIFT_OK)
-        s = drift_restore_source_init(&d->src, &d->set, size, c->data_mean, c->data_std, po.flips);
+        s = drift_restore_source_init(&d->src, &d->set, size, po.flips);
     if (s == DRIFT_OK)
         ts->data = drift_restore_source_data(&d->src);
     return s;

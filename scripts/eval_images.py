@@ -27,7 +27,10 @@ picture (SSIM: Gaussian window, sigma 1.5), averaged over the pictures.
 
 Usage: /usr/bin/python3 scripts/eval_images.py --drift BIN --eval-bin BIN
            --model MODEL [--n 1000] [--per-class 100] [--work DIR] [--tasks ...]
-           [--photo-model PHOTO_MODEL [--photo-crop 256] [--photos a.png,b.png]]
+           [--photo-model PHOTO_MODEL [--photo-crop 256] [--photos a.png,b.png]
+            [--restore-model MODEL] [--photo-tasks denoise,upscale,inpaint]]
+--restore-model adds a conditional restoration model (vision/restore.h) to
+the photo upscaling and inpainting rows, its step count tuned like DDRM's.
 Prints markdown tables (and writes them to WORK/results.md).
 """
 import argparse

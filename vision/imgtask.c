@@ -300,14 +300,13 @@ static void fill_cond(task_ctx *t, const drift_tile *tl, int cc, int k)
 {
     int T = t->tile, oh = t->h * t->f, ow = t->w * t->f, planes = DRIFT_RESTORE_COND_PLANES(t->mc);
     size_t tp = (size_t)T * T, oplane = (size_t)oh * ow;
-    float mean = t->m->cfg.data_mean, inv = 1.0f / t->m->cfg.data_std;
     float *cond = t->cond + (size_t)k * planes * tp;
     for (int j = 0; j < T; j++)
         for (int i = 0; i < T; i++) {
             size_t p = (size_t)reflect(tl->y + j, oh) * ow + reflect(tl->x + i, ow), q = (size_t)j * T + i;
             for (int c = 0; c < t->mc; c++) {
                 int src = cc >= 0 ? cc : (t->c == 1 ? 0 : c);
-                cond[c * tp + q] = (t->obs[src * oplane + p] - mean) * inv;
+                cond[c * tp + q] = (t->obs[src * oplane + p] - DRIFT_RESTORE_BASE_MEAN) / DRIFT_RESTORE_BASE_STD;
             }
             cond[t->mc * tp + q] = t->known[p];
         }
@@ -342,9 +341,13 @@ static drift_status cond_tiles(void *user, int n, const drift_tile *tiles, float
         int spatial[2] = {t->tile, t->tile};
         drift_sample_cond cond = {NULL, NULL, t->cond};
         s = drift_model_sample(t->m, &so, k, spatial, &cond, 0, t->x);
-        float mean = t->m->cfg.data_mean, inv = 1.0f / t->m->cfg.data_std; /* back to the network's units */
-        for (size_t p = 0; s == DRIFT_OK && p < (size_t)k * xdim; p++)
-            t->x[p] = (t->x[p] - mean) * inv;
+        /* picture = base + residual, in the units store_sample reads */
+        float mean = t->m->cfg.data_mean, inv = 1.0f / t->m->cfg.data_std;
+        for (size_t p = 0; s == DRIFT_OK && p < (size_t)k * xdim; p++) {
+            float base = t->cond[p / xdim * (xdim + xdim / t->mc) + p % xdim];
+            base = base * DRIFT_RESTORE_BASE_STD + DRIFT_RESTORE_BASE_MEAN;
+            t->x[p] = (base + t->x[p] - mean) * inv;
+        }
     }
     k = 0;
     for (int i = 0; i < n && s == DRIFT_OK; i++)
@@ -376,8 +379,8 @@ static drift_status cond_alloc(task_ctx *t, int batch)
         for (size_t p = 0; p < oplane; p++)
             t->known[p] = t->hole[p] > 0.5f ? 0.0f : 1.0f;
         drift_restore_fill(t->c, oh, ow, t->known, 0.5f, t->obs, work);
-    } else { /* upscaling: every input pixel over its block */
-        drift_restore_upsample_nearest(t->c, t->h, t->w, t->f, t->in, t->obs);
+    } else { /* upscaling: the input interpolated bilinearly */
+        drift_restore_upsample(t->c, t->h, t->w, t->f, t->in, t->obs);
         for (size_t p = 0; p < oplane; p++)
             t->known[p] = 1.0f / (float)t->f;
     }

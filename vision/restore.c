@@ -7,6 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- bilinear interpolation -------------------------------------------- */
+
+/* The plane u (h, w) at position (fy, fx) in its pixel units, clamped. */
+static float bilinear_at(const float *u, int h, int w, float fy, float fx)
+{
+    fy = fminf(fmaxf(fy, 0.0f), (float)(h - 1));
+    fx = fminf(fmaxf(fx, 0.0f), (float)(w - 1));
+    int y0 = (int)fy, x0 = (int)fx, y1 = y0 + 1 < h ? y0 + 1 : y0, x1 = x0 + 1 < w ? x0 + 1 : x0;
+    float ty = fy - (float)y0, tx = fx - (float)x0;
+    float top = u[(size_t)y0 * w + x0] * (1 - tx) + u[(size_t)y0 * w + x1] * tx;
+    float bottom = u[(size_t)y1 * w + x0] * (1 - tx) + u[(size_t)y1 * w + x1] * tx;
+    return top * (1 - ty) + bottom * ty;
+}
+
+/* Position in a plane shrunk by f of pixel i of the full plane (centres aligned). */
+static float coarse_pos(int i, int f)
+{
+    return ((float)i + 0.5f) / (float)f - 0.5f;
+}
+
 /* ---- push-pull hole filling ------------------------------------------- */
 
 /* One pyramid level: values v (c, h, w) with weights a (h, w) in [0, 1].
@@ -49,46 +69,62 @@ static void push_pull(int c, int h, int w, float *v, float *a, float empty, floa
             a2[q] = fminf(s, 1.0f);
         }
     push_pull(c, h2, w2, v2, a2, empty, a2 + n2);
-    for (int y = 0; y < h; y++) {
-        float fy = fminf(fmaxf(0.5f * y - 0.25f, 0.0f), (float)(h2 - 1));
-        int y0 = (int)fy, y1 = y0 + 1 < h2 ? y0 + 1 : y0;
-        float ty = fy - (float)y0;
+    for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t p = (size_t)y * w + x;
             if (a[p] >= 1.0f)
                 continue;
-            float fx = fminf(fmaxf(0.5f * x - 0.25f, 0.0f), (float)(w2 - 1));
-            int x0 = (int)fx, x1 = x0 + 1 < w2 ? x0 + 1 : x0;
-            float tx = fx - (float)x0;
-            for (int k = 0; k < c; k++) {
-                const float *u = v2 + k * n2;
-                float top = u[y0 * w2 + x0] * (1 - tx) + u[y0 * w2 + x1] * tx;
-                float bottom = u[y1 * w2 + x0] * (1 - tx) + u[y1 * w2 + x1] * tx;
-                v[k * n + p] = a[p] * v[k * n + p] + (1 - a[p]) * (top * (1 - ty) + bottom * ty);
-            }
+            for (int k = 0; k < c; k++)
+                v[k * n + p] = a[p] * v[k * n + p] +
+                               (1 - a[p]) * bilinear_at(v2 + k * n2, h2, w2, coarse_pos(y, 2), coarse_pos(x, 2));
             a[p] = 1;
         }
-    }
+}
+
+/* Gauss-Seidel sweeps of Laplace's equation over the holes: every hole
+ * pixel becomes the mean of its 4 neighbours (edges clamped). */
+static void relax(int c, int h, int w, const float *known, float *planes, int sweeps)
+{
+    size_t n = (size_t)h * w;
+    for (int it = 0; it < sweeps; it++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                size_t p = (size_t)y * w + x;
+                if (known[p] > 0.5f)
+                    continue;
+                size_t up = y > 0 ? p - w : p, down = y + 1 < h ? p + w : p;
+                size_t left = x > 0 ? p - 1 : p, right = x + 1 < w ? p + 1 : p;
+                for (int k = 0; k < c; k++) {
+                    float *v = planes + k * n;
+                    v[p] = 0.25f * (v[up] + v[down] + v[left] + v[right]);
+                }
+            }
 }
 
 void drift_restore_fill(int c, int h, int w, const float *known, float empty, float *planes, float *work)
 {
     size_t n = (size_t)h * w;
     float *a = work;
-    for (size_t p = 0; p < n; p++)
+    bool any = false;
+    for (size_t p = 0; p < n; p++) {
         a[p] = known[p] > 0.5f ? 1.0f : 0.0f;
+        any |= a[p] > 0;
+    }
     push_pull(c, h, w, planes, a, empty, a + n);
+    if (any)
+        relax(c, h, w, known, planes, DRIFT_RESTORE_FILL_SWEEPS);
 }
 
 /* ---- the measurement --------------------------------------------------- */
 
-void drift_restore_upsample_nearest(int c, int h, int w, int f, const float *in, float *out)
+void drift_restore_upsample(int c, int h, int w, int f, const float *in, float *out)
 {
     int W = w * f;
     for (int k = 0; k < c; k++)
         for (int y = 0; y < h * f; y++)
             for (int x = 0; x < W; x++)
-                out[((size_t)k * h * f + y) * W + x] = in[((size_t)k * h + y / f) * w + x / f];
+                out[((size_t)k * h * f + y) * W + x] =
+                    bilinear_at(in + (size_t)k * h * w, h, w, coarse_pos(y, f), coarse_pos(x, f));
 }
 
 void drift_restore_pool(int c, int h, int w, int f, const float *in, float *out)
@@ -141,7 +177,7 @@ bool drift_restore_model(const drift_model *m)
 /* ---- training pairs ----------------------------------------------------- */
 
 drift_status drift_restore_source_init(drift_restore_source *src, const drift_picture_set *set, int size,
-                                       float mean, float std, bool flips)
+                                       bool flips)
 {
     int c = set->channels, ctx = 2 * size;
     for (int i = 0; i < set->count; i++)
@@ -150,7 +186,7 @@ drift_status drift_restore_source_init(drift_restore_source *src, const drift_pi
                               i, set->width[i], set->height[i], ctx, ctx);
     /* context values (c, ctx, ctx), known map (ctx, ctx), fill work, observation (c, size, size) */
     size_t n = (size_t)ctx * ctx;
-    *src = (drift_restore_source){set, size, mean, std, flips, NULL};
+    *src = (drift_restore_source){set, size, flips, NULL};
     src->work = malloc(((size_t)c * n + n + 2 * (size_t)(c + 1) * n + (size_t)c * size * size) * sizeof(float));
     return src->work ? DRIFT_OK : drift_fail(DRIFT_ERR_NOMEM, "out of memory for restoration pairs");
 }
@@ -172,7 +208,8 @@ static void cut_rectangle(drift_rng *rng, int ctx, float *known)
 }
 
 /* One pair: the context around a random crop of a random picture, degraded
- * at random, into x0 (c, n, n) and cond (c + 1, n, n) in [0, 1] units. */
+ * at random, into x0 (c, n, n) the crop and cond (c + 1, n, n) the base and
+ * the known share, in [0, 1] units. */
 static void make_pair(drift_restore_source *src, drift_rng *rng, float *x0, float *cond)
 {
     const drift_picture_set *set = src->set;
@@ -196,7 +233,7 @@ static void make_pair(drift_restore_source *src, drift_rng *rng, float *x0, floa
     if (kind < 0.6) { /* upscaling by 4 or 2 */
         int f = kind < 0.3 ? 4 : 2;
         drift_restore_pool(c, n / f, n / f, f, x0, obs);
-        drift_restore_upsample_nearest(c, n / f, n / f, f, obs, cond);
+        drift_restore_upsample(c, n / f, n / f, f, obs, cond);
         for (size_t p = 0; p < nn; p++)
             code[p] = 1.0f / (float)f;
         return;
@@ -229,13 +266,12 @@ static drift_status fill_pairs(void *user, int64_t step, drift_rng *rng, drift_b
     if (b->dim != dim || b->extra_dim != edim)
         return drift_fail(DRIFT_ERR_SHAPE, "the model wants %zu + %zu values per sample, restoration pairs have "
                           "%zu + %zu", b->dim, b->extra_dim, dim, edim);
-    float inv = 1.0f / src->std;
     for (int i = 0; i < b->size; i++) {
         float *x0 = b->x0 + (size_t)i * dim, *cond = b->extra + (size_t)i * edim;
         make_pair(src, rng, x0, cond);
         for (size_t p = 0; p < dim; p++) {
-            x0[p] = (x0[p] - src->mean) * inv;
-            cond[p] = (cond[p] - src->mean) * inv;
+            x0[p] = (x0[p] - cond[p]) / DRIFT_RESTORE_RESIDUAL_STD;
+            cond[p] = (cond[p] - DRIFT_RESTORE_BASE_MEAN) / DRIFT_RESTORE_BASE_STD;
         }
     }
     return DRIFT_OK;
