@@ -2,9 +2,11 @@
  * counts: seconds per picture at the model's size for generation (batches
  * of 8), denoising, inpainting (RePaint and DDRM) and upscaling (x2, x4),
  * and seconds per megapixel for a tiled photograph (a crop of PHOTO,
- * denoised and upscaled x2 tile by tile). Medians of RUNS runs.
+ * denoised and upscaled x2 tile by tile). Medians of RUNS runs. With
+ * --restore R, a conditional restoration model (vision/restore.h) also
+ * inpaints and upscales (x2, x4) the photograph.
  *
- * Usage: bench_image MODEL [PHOTO [CROP (default 128)]] [--runs N] [--threads N]
+ * Usage: bench_image MODEL [PHOTO [CROP (default 128)]] [--restore R] [--runs N] [--threads N]
  * Pictures are Fashion-MNIST test pictures padded to the model's size (the
  * same contents whatever the model; a colour model gets them as gray RGB). */
 #include "vision/imgtask.h"
@@ -176,17 +178,41 @@ static void run(bench *b)
     drift_image_free(&half);
 }
 
+/* The photograph through a conditional restoration model. */
+static void run_restore(bench *b, drift_model *r)
+{
+    if (!r || !b->photo.data)
+        return;
+    drift_model *unconditional = b->m;
+    b->m = r;
+    double mp = (double)b->photo.width * b->photo.height / 1e6;
+    char what[64];
+    snprintf(what, sizeof what, "photo %dx%d inpaint (restore)", b->photo.width, b->photo.height);
+    report(what, time_task(b, DRIFT_IMGTASK_INPAINT, DRIFT_INVERSE_DDRM, 0, &b->photo, &b->hole_photo), mp);
+    for (int f = 2; f <= 4; f *= 2) {
+        drift_image low = {0};
+        if (!drift_image_alloc(&low, b->photo.width / f, b->photo.height / f, b->photo.channels)) {
+            snprintf(what, sizeof what, "photo -> %dx%d upscale x%d (restore)", b->photo.width, b->photo.height, f);
+            report(what, time_task(b, DRIFT_IMGTASK_UPSCALE, DRIFT_INVERSE_DDRM, f, &low, NULL), mp);
+        }
+        drift_image_free(&low);
+    }
+    b->m = unconditional;
+}
+
 int main(int argc, char **argv)
 {
     bench b = {0};
     b.runs = 3;
-    const char *model = NULL, *photo = NULL;
+    const char *model = NULL, *photo = NULL, *restore = NULL;
     int crop = 128, threads = 2, pos = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             b.runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--restore") && i + 1 < argc)
+            restore = argv[++i];
         else if (pos == 0 && ++pos)
             model = argv[i];
         else if (pos == 1 && ++pos)
@@ -195,8 +221,8 @@ int main(int argc, char **argv)
             crop = atoi(argv[i]);
     }
     if (!model || b.runs < 1 || b.runs > MAX_RUNS || crop < 16) {
-        fprintf(stderr, "usage: bench_image MODEL [PHOTO [CROP (128)]] [--runs N (3, <= %d)] [--threads N (2)]\n",
-                MAX_RUNS);
+        fprintf(stderr, "usage: bench_image MODEL [PHOTO [CROP (128)]] [--restore R] [--runs N (3, <= %d)] "
+                "[--threads N (2)]\n", MAX_RUNS);
         return 2;
     }
     drift_set_threads(threads);
@@ -205,6 +231,9 @@ int main(int argc, char **argv)
         s = load_picture(&b);
     if (!s && photo)
         s = load_photo(&b, photo, crop);
+    drift_model *r = NULL;
+    if (!s && restore)
+        s = drift_model_load(restore, &r);
     if (s) {
         fprintf(stderr, "bench_image: %s\n", drift_last_error());
         return 1;
@@ -212,6 +241,8 @@ int main(int argc, char **argv)
     printf("model %s (%dx%d, %d channels); %d threads; medians of %d runs; BLAS: %s\n", model, b.picture.width,
            b.picture.height, b.picture.channels, threads, b.runs, drift_blas_describe());
     run(&b);
+    run_restore(&b, r);
+    drift_model_free(r);
     drift_image_free(&b.picture), drift_image_free(&b.photo);
     drift_image_free(&b.hole_small), drift_image_free(&b.hole_photo);
     drift_model_free(b.m);

@@ -326,7 +326,17 @@ static void test_params(void)
     char *json = drift_denoise_params_to_json(&p);
     CHECK(json && drift_denoise_params_from_json(json, &q) == DRIFT_OK && memcmp(&p, &q, sizeof p) == 0,
           "params round trip: %s", drift_last_error());
+    CHECK(json && !strstr(json, "mask_gain_db"), "no calibration written when there is none: %s", json);
     free(json);
+    p.mask_gain_db = 1.5f;
+    json = drift_denoise_params_to_json(&p);
+    CHECK(json && drift_denoise_params_from_json(json, &q) == DRIFT_OK && q.mask_gain_db == 1.5f,
+          "calibration round trip: %s", json);
+    free(json);
+    const char *bad_gain = "{\"kind\":\"denoise\",\"target\":\"wiener_log_residual\",\"mask_gain_db\":30}";
+    CHECK(drift_denoise_params_from_json(bad_gain, &q) == DRIFT_ERR_ARG && strstr(drift_last_error(), "30"),
+          "mask gain 30 dB refused: %s", drift_last_error());
+    p = drift_denoise_params_default();
     CHECK(drift_denoise_params_from_json("{\"kind\":\"sound\"}", &q) == DRIFT_ERR_ARG &&
               strstr(drift_last_error(), "not a denoising model"), "other task: %s", drift_last_error());
     const char *bad_bins = "{\"kind\":\"denoise\",\"target\":\"wiener_log_residual\",\"bins\":9999}";

@@ -86,6 +86,33 @@ grep -q "noise_augment" "$WORK/err.txt" || fail "noise_augment message: $(cat "$
 [ "$(frames "$WORK/d2d.wav")" = "$(frames "$WORK/in/noisy.wav")" ] || fail "2-D: length changed"
 if cmp -s "$WORK/d1.wav" "$WORK/d2d.wav"; then fail "the 1-D and 2-D models gave the same output"; fi
 
+# A calibration (drift calibrate) travels in the model file and equals
+# --mask-gain given by hand; it changes the output; bad values and models
+# that are not denoisers are refused with no file written.
+"$DRIFT" calibrate "$WORK/tiny2d.safetensors" --mask-gain 2 -o "$WORK/cal.safetensors" > /dev/null \
+    || fail "calibrate"
+"$DRIFT" info "$WORK/cal.safetensors" | grep -q '"mask_gain_db":2' || fail "no mask gain in the calibrated model"
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/dcal.wav" --model "$WORK/cal.safetensors" --steps 2 --seed 3 \
+    --quiet > /dev/null || fail "denoise with the calibrated model"
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/dgain.wav" --model "$WORK/tiny2d.safetensors" --steps 2 --seed 3 \
+    --mask-gain 2 --quiet > /dev/null || fail "denoise --mask-gain 2"
+cmp -s "$WORK/dcal.wav" "$WORK/dgain.wav" || fail "the stored calibration differs from --mask-gain 2"
+if cmp -s "$WORK/dcal.wav" "$WORK/d2d.wav"; then fail "a mask gain of 2 dB changed nothing"; fi
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/dzero.wav" --model "$WORK/cal.safetensors" --steps 2 --seed 3 \
+    --mask-gain 0 --quiet > /dev/null || fail "denoise --mask-gain 0"
+cmp -s "$WORK/dzero.wav" "$WORK/d2d.wav" || fail "--mask-gain 0 does not override the stored calibration"
+if "$DRIFT" calibrate "$WORK/tiny2d.safetensors" --mask-gain 25 -o "$WORK/bad.safetensors" 2> "$WORK/err.txt"; then
+    fail "mask gain 25 accepted"
+fi
+grep -q "mask-gain" "$WORK/err.txt" || fail "mask gain message: $(cat "$WORK/err.txt")"
+if "$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/bad.wav" --model "$WORK/tiny2d.safetensors" --mask-gain x \
+    2> /dev/null; then fail "--mask-gain x accepted"; fi
+if "$DRIFT" calibrate "$WORK/nosuch.safetensors" --mask-gain 1 -o "$WORK/bad.safetensors" 2> "$WORK/err.txt"; then
+    fail "calibrating a missing model accepted"
+fi
+grep -q "nosuch" "$WORK/err.txt" || fail "missing model message: $(cat "$WORK/err.txt")"
+[ ! -e "$WORK/bad.safetensors" ] && [ ! -e "$WORK/bad.wav" ] || fail "an output written for a refused call"
+
 # A folder in batch keeps the tree.
 sox -n -r 8000 -b 16 "$WORK/in/sub/mono.flac" synth 0.7 sine 300 vol 0.5 || fail "sox"
 "$DRIFT" denoise "$WORK/in" "$WORK/outdir" --model "$WORK/tiny.safetensors" --steps 1 --quiet > /dev/null \
