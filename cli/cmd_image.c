@@ -7,6 +7,7 @@
 #include "vision/imgtask.h"
 #include "vision/plot.h"
 #include "vision/pngio.h"
+#include "vision/restore.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -36,13 +37,17 @@ static void help(const char *task)
            "or a folder: then every picture under it is processed into the folder -o names,\n"
            "keeping the sub-folders (outputs are PNG). Pictures of any size are processed\n"
            "in overlapping, feathered tiles at the model's size; gray and RGB work with any\n"
-           "model (a gray model restores each colour channel).\n\n"
+           "model (a gray model restores each colour channel). An unconditional model serves\n"
+           "every task through DDRM, RePaint or ILVR; a restoration model (trained with\n"
+           "data = restore:FOLDER, e.g. presets/photo-restore.safetensors) upscales and\n"
+           "inpaints in one step, from the degraded picture it is shown.\n\n"
            "options:\n"
            "  -o, --output PATH   output PNG (or folder)\n"
            "  --model PATH        model file (default %s for generate,\n"
            "                      %s otherwise)\n"
            "  --steps N           denoiser levels (default: denoise 1, upscale and inpaint DDRM 20,\n"
-           "                      RePaint 50; for denoising, fewer levels give a higher PSNR)\n"
+           "                      RePaint 50, a restoration model 1; for denoising, fewer levels\n"
+           "                      give a higher PSNR)\n"
            "  --seed N            random seed (default 0)\n"
            "  --sigma S           denoise: noise std in [0, 1] units (default: estimated)\n"
            "  --eta E             DDRM: how much fresh noise each level adds, 0 (deterministic)\n"
@@ -173,6 +178,10 @@ static int run_generate(image_args *a, drift_model *m)
 {
     if (!a->out)
         return cli_error("image", "generate needs -o GRID.png");
+    const char *restoring = a->eta >= 0 ? "--eta" : a->sigma >= 0 ? "--sigma" : a->mask ? "--mask"
+                            : a->scale ? "--scale" : a->method ? "--method" : NULL;
+    if (restoring)
+        return cli_error("image", "%s is for denoise, inpaint and upscale, not generate", restoring);
     drift_generate_options g;
     drift_generate_defaults(&g);
     g.count = (int)a->count;
@@ -302,6 +311,9 @@ static int run_restore(image_args *a, drift_model *m)
         return cli_error("image", "%s needs an input picture or folder", a->task);
     if (!a->out)
         return cli_error("image", "%s needs an output: IN OUT or -o OUT", a->task);
+    if (drift_restore_model(m) && (a->method || a->eta >= 0))
+        return cli_error("image", "%s is for unconditional models; %s is a restoration model, which samples its "
+                         "own estimate", a->method ? "--method" : "--eta", a->model);
     drift_imgtask_options o;
     drift_image mask = {0};
     int rc = task_options(a, &o, &mask);

@@ -126,6 +126,9 @@ R="$WORK/restore.safetensors"
 [ "$(size_of "$WORK/r_up4.png")" = "280x280" ] || fail "r_up4.png is $(size_of "$WORK/r_up4.png")"
 [ "$(size_of "$WORK/r_inp.png")" = "70x70" ] || fail "r_inp.png is $(size_of "$WORK/r_inp.png")"
 expect_fail "upscales and inpaints" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --model "$R" --quiet
+expect_fail "restoration model" "$WORK/bad.png" upscale "$IN" --scale 2 -o "$WORK/bad.png" --model "$R" --method ilvr
+expect_fail "restoration model" "$WORK/bad.png" upscale "$IN" --scale 2 -o "$WORK/bad.png" --model "$R" --eta 0.5
+expect_fail "not generate" "$WORK/bad.png" generate -o "$WORK/bad.png" --count 4 --eta 0.5 $Q
 printf 'data = restore:%s\nsize = 64\nsteps = 1\n' "$WORK/pics" > "$WORK/big.recipe"
 if "$DRIFT" train "$WORK/big.recipe" -o "$WORK/big.safetensors" --quiet 2> "$WORK/err.txt" > /dev/null; then
     fail "restoration training on pictures smaller than twice the crop was accepted"
