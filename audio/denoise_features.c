@@ -2,6 +2,8 @@
  * classical Wiener method (see denoise_features.h). */
 #include "denoise_features.h"
 
+#include "taskjson.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -35,28 +37,6 @@ drift_status drift_denoise_params_check(const drift_denoise_params *p)
     return DRIFT_OK;
 }
 
-static bool json_int(const cJSON *o, const char *key, int *v)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!it)
-        return true;
-    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) || fabs(it->valuedouble) > 1e9)
-        return false;
-    *v = (int)it->valuedouble;
-    return true;
-}
-
-static bool json_float(const cJSON *o, const char *key, float *v)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!it)
-        return true;
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return false;
-    *v = (float)it->valuedouble;
-    return true;
-}
-
 drift_status drift_denoise_params_from_json(const char *task_json, drift_denoise_params *p)
 {
     *p = drift_denoise_params_default();
@@ -69,29 +49,22 @@ drift_status drift_denoise_params_from_json(const char *task_json, drift_denoise
         return s;
     }
     static const char *const ints[] = {"sample_rate", "n_fft", "hop", "bins", "frames"};
-    int *fields[] = {&p->sample_rate, &p->n_fft, &p->hop, &p->bins, &p->frames};
-    const char *bad = NULL;
-    for (int i = 0; i < 5 && !bad; i++)
-        if (!json_int(o, ints[i], fields[i]))
-            bad = ints[i];
-    if (!bad && !json_float(o, "db_lo", &p->db_lo))
-        bad = "db_lo";
-    if (!bad && !json_float(o, "db_hi", &p->db_hi))
-        bad = "db_hi";
-    if (!bad && !json_float(o, "level_dbfs", &p->level_db))
-        bad = "level_dbfs";
-    if (!bad && !json_float(o, "mask_gain_db", &p->mask_gain_db))
-        bad = "mask_gain_db";
+    int *ivals[] = {&p->sample_rate, &p->n_fft, &p->hop, &p->bins, &p->frames};
+    static const char *const floats[] = {"db_lo", "db_hi", "level_dbfs", "mask_gain_db"};
+    float *fvals[] = {&p->db_lo, &p->db_hi, &p->level_db, &p->mask_gain_db};
+    drift_status s = DRIFT_OK;
+    for (int i = 0; i < 5 && s == DRIFT_OK; i++)
+        s = drift_task_json_int(o, "denoise", ints[i], ivals[i]);
+    for (int i = 0; i < 4 && s == DRIFT_OK; i++)
+        s = drift_task_json_float(o, "denoise", floats[i], fvals[i]);
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(o, "target");
     bool mask = cJSON_IsString(target) && strcmp(target->valuestring, "wiener_log_residual") == 0;
     cJSON_Delete(o);
-    if (!bad && !mask)
+    if (s == DRIFT_OK && !mask)
         return drift_fail(DRIFT_ERR_FORMAT, "this denoising model predicts an older target (not a log "
                           "residual on the Wiener gain); "
                           "retrain it with this version of drift");
-    if (bad)
-        return drift_fail(DRIFT_ERR_FORMAT, "denoise task field '%s' is not a valid number", bad);
-    return drift_denoise_params_check(p);
+    return s == DRIFT_OK ? drift_denoise_params_check(p) : s;
 }
 
 drift_status drift_denoise_params_from_model(const drift_model *m, drift_denoise_params *p)

@@ -6,6 +6,7 @@
 #include "mel.h"
 #include "phase.h"
 #include "stft.h"
+#include "taskjson.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -70,36 +71,6 @@ char *drift_sound_params_to_json(const drift_sound_params *p)
     return s;
 }
 
-/* A number field of the task object, or the default when absent. */
-static drift_status json_number(const cJSON *o, const char *key, double *v)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!it)
-        return DRIFT_OK;
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return drift_fail(DRIFT_ERR_FORMAT, "sound task field '%s' must be a number", key);
-    *v = it->valuedouble;
-    return DRIFT_OK;
-}
-
-static drift_status json_int(const cJSON *o, const char *key, int *v)
-{
-    double d = *v;
-    drift_status s = json_number(o, key, &d);
-    if (s == DRIFT_OK && (d != floor(d) || fabs(d) > 1e9))
-        return drift_fail(DRIFT_ERR_FORMAT, "sound task field '%s' must be a whole number, got %g", key, d);
-    *v = (int)d;
-    return s;
-}
-
-static drift_status json_float(const cJSON *o, const char *key, float *v)
-{
-    double d = *v;
-    drift_status s = json_number(o, key, &d);
-    *v = (float)d;
-    return s;
-}
-
 drift_status drift_sound_params_from_json(const char *task_json, drift_sound_params *p)
 {
     drift_sound_params_default(p);
@@ -119,11 +90,11 @@ drift_status drift_sound_params_from_json(const char *task_json, drift_sound_par
     int *ivals[] = {&p->sample_rate, &p->n_fft, &p->hop, &p->n_mels, &p->frames, &p->griffin_lim_iters,
                     &p->base_note};
     for (int i = 0; i < 7 && s == DRIFT_OK; i++)
-        s = json_int(o, ints[i], ivals[i]);
+        s = drift_task_json_int(o, "sound", ints[i], ivals[i]);
     const char *floats[] = {"fmin", "fmax", "db_lo", "db_hi"};
     float *fvals[] = {&p->fmin, &p->fmax, &p->db_lo, &p->db_hi};
     for (int i = 0; i < 4 && s == DRIFT_OK; i++)
-        s = json_float(o, floats[i], fvals[i]);
+        s = drift_task_json_float(o, "sound", floats[i], fvals[i]);
     cJSON_Delete(o);
     return s == DRIFT_OK ? drift_sound_params_check(p) : s;
 }
