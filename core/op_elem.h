@@ -13,15 +13,7 @@
 
 #include "graph.h"
 #include "rng.h"
-
-/* Marks a loop kernel to be compiled for AVX-512 and AVX2 as well as the
- * portable baseline; the loader picks the widest the CPU has. (Clang
- * resolves the clones only within one file: keep such kernels static.) */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
-#define DRIFT_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DRIFT_SIMD_CLONES
-#endif
+#include "simd.h"
 
 /* Vector-friendly helpers for operator loops: plain arithmetic and bit
  * selects, no branches or calls, so that fixed-length loops over them

@@ -1,6 +1,7 @@
 /* rng.c: Philox4x32-10 with Box-Muller Gaussians (see rng.h). */
 #include "rng.h"
 #include "threads.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -33,13 +34,8 @@ void drift_philox_block(uint64_t seed, uint64_t stream, uint64_t counter, uint32
  * compiler turns each lane loop into vector multiplies (32 x 32 -> 64 bit)
  * and xors: same words as drift_philox_block, several times faster. */
 #define PHILOX_LANES 16
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
-#define PHILOX_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PHILOX_CLONES
-#endif
 
-static PHILOX_CLONES void philox_lanes(uint64_t seed, uint64_t stream, uint64_t counter, size_t n, uint32_t *out)
+static DRIFT_SIMD_CLONES void philox_lanes(uint64_t seed, uint64_t stream, uint64_t counter, size_t n, uint32_t *out)
 {
     size_t i = 0;
     for (; i + PHILOX_LANES <= n; i += PHILOX_LANES) {
