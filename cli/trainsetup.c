@@ -314,6 +314,10 @@ static drift_status setup_restore(recipe *r, train_setup *ts, drift_unet_config 
     if (s != DRIFT_OK)
         return s;
     int size = po.size, channels = po.channels;
+    drift_restore_fill_kind fill;
+    s = drift_restore_fill_parse(recipe_str(r, "fill", "biharmonic"), &fill);
+    if (s != DRIFT_OK)
+        return s;
     if (size % 4)
         return drift_fail(DRIFT_ERR_ARG, "size for restoration must be a multiple of 4 (upscaling by 4), not %d",
                           size);
@@ -325,15 +329,16 @@ static drift_status setup_restore(recipe *r, train_setup *ts, drift_unet_config 
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
     ts->data_state = d;
     ts->data_free = restore_data_free;
-    static char task[64];
-    snprintf(task, sizeof task, "{\"image_size\":%d,\"restore\":1}", size);
+    static char task[96];
+    snprintf(task, sizeof task, "{\"image_size\":%d,\"restore\":1,\"fill\":\"%s\"}", size,
+             drift_restore_fill_name(fill));
     c->task_json = task;
     c->data_mean = 0; /* the network generates the residual picture - base */
     c->data_std = DRIFT_RESTORE_RESIDUAL_STD;
     ts->opts.spatial[0] = ts->opts.spatial[1] = size;
     s = drift_picture_set_load(dir, channels, po.max_side, 2 * size, &d->set);
     if (s == DRIFT_OK)
-        s = drift_restore_source_init(&d->src, &d->set, size, po.flips);
+        s = drift_restore_source_init(&d->src, &d->set, size, po.flips, fill);
     if (s == DRIFT_OK)
         ts->data = drift_restore_source_data(&d->src);
     return s;

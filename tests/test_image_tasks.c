@@ -238,7 +238,7 @@ static void test_fill(void)
         }
     for (int i = 0; i < 2 * H * W; i++)
         planes[i] = known[i % (H * W)] > 0.5f ? ramp[i] : -5.0f;
-    drift_restore_fill(2, H, W, known, 0.5f, planes, work);
+    drift_restore_fill(2, H, W, known, DRIFT_RESTORE_FILL_HARMONIC, 0.5f, planes, work);
     double kept = 0, ramp_err = 0, flat_err = 0;
     for (int p = 0; p < H * W; p++) {
         if (known[p] > 0.5f)
@@ -250,10 +250,38 @@ static void test_fill(void)
     CHECK(flat_err < 1e-5, "a constant plane is filled with the constant (max error %g)", flat_err);
     printf("fill (push-pull, relaxed) of a ramp (values 0..1.3) through a 30 x 22 hole: max error %.3f\n", ramp_err);
     CHECK(ramp_err < 0.15, "a ramp is filled close to itself (max error %g)", ramp_err);
+    /* A bowl (its Laplacian constant, its biharmonic 0) through a hole in
+     * the middle: the biharmonic fill continues its curvature, the
+     * harmonic fill cannot. */
+    double err[2] = {0, 0};
+    for (int kind = 0; kind < 2; kind++) {
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int p = y * W + x;
+                known[p] = x >= 12 && x < 40 && y >= 10 && y < 30 ? 0.0f : 1.0f;
+                ramp[p] = ramp[H * W + p] = 0.002f * (float)((x - 26) * (x - 26) + (y - 20) * (y - 20));
+                planes[p] = planes[H * W + p] = known[p] > 0.5f ? ramp[p] : 9.0f;
+            }
+        drift_restore_fill(2, H, W, known, kind ? DRIFT_RESTORE_FILL_BIHARMONIC : DRIFT_RESTORE_FILL_HARMONIC, 0.5f,
+                           planes, work);
+        for (int p = 0; p < H * W; p++) {
+            CHECK(known[p] < 0.5f || planes[p] == ramp[p], "kept pixels unchanged");
+            err[kind] = fmax(err[kind], fabs(planes[p] - ramp[p]));
+        }
+    }
+    printf("fill of a bowl (values 0..1.1) through a 28 x 20 hole: max error harmonic %.3f, biharmonic %.3f\n",
+           err[0], err[1]);
+    CHECK(err[1] < 0.4 * err[0], "the biharmonic fill continues the bowl (max error %g)", err[1]);
     for (int p = 0; p < H * W; p++)
         known[p] = 0;
-    drift_restore_fill(2, H, W, known, 0.5f, planes, work);
-    CHECK(planes[0] == 0.5f && planes[2 * H * W - 1] == 0.5f, "nothing known: filled with the empty value");
+    for (int kind = 0; kind < 2; kind++) {
+        drift_restore_fill(2, H, W, known, kind ? DRIFT_RESTORE_FILL_BIHARMONIC : DRIFT_RESTORE_FILL_HARMONIC, 0.5f,
+                           planes, work);
+        CHECK(planes[0] == 0.5f && planes[2 * H * W - 1] == 0.5f, "nothing known: filled with the empty value");
+    }
+    drift_restore_fill_kind k;
+    CHECK(drift_restore_fill_parse("biharmonic", &k) == DRIFT_OK && k == DRIFT_RESTORE_FILL_BIHARMONIC &&
+              drift_restore_fill_parse("smooth", &k) == DRIFT_ERR_ARG, "fill names");
 }
 
 /* Bilinear upsampling keeps a ramp a ramp (between the outer pixel
@@ -295,7 +323,7 @@ static void test_restore_pairs(void)
     unsigned char *pics[1] = {pixels};
     drift_picture_set set = {1, 3, &width, &height, pics};
     drift_restore_source src;
-    CHECK(drift_restore_source_init(&src, &set, S, true) == DRIFT_OK, "pairs: %s", drift_last_error());
+    CHECK(drift_restore_source_init(&src, &set, S, true, DRIFT_RESTORE_FILL_BIHARMONIC) == DRIFT_OK, "pairs: %s", drift_last_error());
     size_t dim = 3 * S * S, edim = 4 * S * S;
     float *x0 = malloc(B * dim * sizeof(float)), *extra = malloc(B * edim * sizeof(float));
     drift_batch b = {B, dim, x0, NULL, NULL, extra, edim};
@@ -337,7 +365,7 @@ static void test_restore_pairs(void)
     int small = 20;
     drift_picture_set tiny = {1, 3, &small, &small, pics};
     drift_restore_source bad;
-    CHECK(drift_restore_source_init(&bad, &tiny, S, true) == DRIFT_ERR_ARG, "a picture under 2 x 16 refused");
+    CHECK(drift_restore_source_init(&bad, &tiny, S, true, DRIFT_RESTORE_FILL_HARMONIC) == DRIFT_ERR_ARG, "a picture under 2 x 16 refused");
     free(x0);
     free(extra);
     drift_restore_source_free(&src);

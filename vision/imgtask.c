@@ -378,7 +378,7 @@ static drift_status cond_alloc(task_ctx *t, int batch)
         memcpy(t->obs, t->in, (size_t)t->c * oplane * sizeof(float));
         for (size_t p = 0; p < oplane; p++)
             t->known[p] = t->hole[p] > 0.5f ? 0.0f : 1.0f;
-        drift_restore_fill(t->c, oh, ow, t->known, 0.5f, t->obs, work);
+        drift_restore_fill(t->c, oh, ow, t->known, drift_restore_model_fill(t->m), 0.5f, t->obs, work);
     } else { /* upscaling: the input interpolated bilinearly */
         drift_restore_upsample(t->c, t->h, t->w, t->f, t->in, t->obs);
         for (size_t p = 0; p < oplane; p++)

@@ -29,11 +29,63 @@ static float coarse_pos(int i, int f)
 
 /* ---- push-pull hole filling ------------------------------------------- */
 
+/* Graph Laplacian of plane u (h, w) at (y, x): the sum of (neighbour -
+ * centre) over the 4-neighbours inside the plane. */
+static float laplacian(const float *u, int h, int w, int y, int x)
+{
+    size_t p = (size_t)y * w + x;
+    float s = 0;
+    if (y > 0)
+        s += u[p - w] - u[p];
+    if (y + 1 < h)
+        s += u[p + w] - u[p];
+    if (x > 0)
+        s += u[p - 1] - u[p];
+    if (x + 1 < w)
+        s += u[p + 1] - u[p];
+    return s;
+}
+
+static int degree(int h, int w, int y, int x)
+{
+    return (y > 0) + (y + 1 < h) + (x > 0) + (x + 1 < w);
+}
+
+/* Gauss-Seidel sweeps of the biharmonic equation (the Laplacian squared
+ * is 0) over the pixels with free[p] set: each moves to where its own
+ * term of the squared Laplacian's sum is smallest, the smooth fill that
+ * continues gradients as well as values into a hole. */
+static void biharmonic_sweeps(int c, int h, int w, const unsigned char *free, float *v, int sweeps)
+{
+    size_t n = (size_t)h * w;
+    for (int it = 0; it < sweeps; it++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                size_t p = (size_t)y * w + x;
+                if (!free[p])
+                    continue;
+                int d = degree(h, w, y, x);
+                float diag = (float)(d * d + d);
+                for (int k = 0; k < c; k++) {
+                    float *u = v + k * n, lp = laplacian(u, h, w, y, x), bi = -(float)d * lp;
+                    if (y > 0)
+                        bi += laplacian(u, h, w, y - 1, x);
+                    if (y + 1 < h)
+                        bi += laplacian(u, h, w, y + 1, x);
+                    if (x > 0)
+                        bi += laplacian(u, h, w, y, x - 1);
+                    if (x + 1 < w)
+                        bi += laplacian(u, h, w, y, x + 1);
+                    u[p] -= bi / diag;
+                }
+            }
+}
+
 /* One pyramid level: values v (c, h, w) with weights a (h, w) in [0, 1].
  * Averages (weighted) into the next level, recurses while anything is
  * uncovered, and fills each pixel's missing weight from the coarser
  * level, bilinearly interpolated. */
-static void push_pull(int c, int h, int w, float *v, float *a, float empty, float *work)
+static void push_pull(int c, int h, int w, float *v, float *a, float empty, int sweeps, float *work)
 {
     size_t n = (size_t)h * w;
     bool covered = true;
@@ -68,7 +120,10 @@ static void push_pull(int c, int h, int w, float *v, float *a, float empty, floa
                 v2[k * n2 + q] = s > 0 ? acc[k] / s : 0;
             a2[q] = fminf(s, 1.0f);
         }
-    push_pull(c, h2, w2, v2, a2, empty, a2 + n2);
+    push_pull(c, h2, w2, v2, a2, empty, sweeps, a2 + n2);
+    unsigned char *free_px = sweeps > 0 ? malloc(n) : NULL;
+    for (size_t p = 0; free_px && p < n; p++)
+        free_px[p] = a[p] <= 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t p = (size_t)y * w + x;
@@ -79,6 +134,9 @@ static void push_pull(int c, int h, int w, float *v, float *a, float empty, floa
                                (1 - a[p]) * bilinear_at(v2 + k * n2, h2, w2, coarse_pos(y, 2), coarse_pos(x, 2));
             a[p] = 1;
         }
+    if (free_px)
+        biharmonic_sweeps(c, h, w, free_px, v, sweeps);
+    free(free_px);
 }
 
 /* Gauss-Seidel sweeps of Laplace's equation over the holes: every hole
@@ -101,7 +159,8 @@ static void relax(int c, int h, int w, const float *known, float *planes, int sw
             }
 }
 
-void drift_restore_fill(int c, int h, int w, const float *known, float empty, float *planes, float *work)
+void drift_restore_fill(int c, int h, int w, const float *known, drift_restore_fill_kind kind, float empty,
+                        float *planes, float *work)
 {
     size_t n = (size_t)h * w;
     float *a = work;
@@ -110,8 +169,9 @@ void drift_restore_fill(int c, int h, int w, const float *known, float empty, fl
         a[p] = known[p] > 0.5f ? 1.0f : 0.0f;
         any |= a[p] > 0;
     }
-    push_pull(c, h, w, planes, a, empty, a + n);
-    if (any)
+    bool bi = kind == DRIFT_RESTORE_FILL_BIHARMONIC;
+    push_pull(c, h, w, planes, a, empty, bi ? DRIFT_RESTORE_BIHARMONIC_SWEEPS : 0, a + n);
+    if (any && !bi)
         relax(c, h, w, known, planes, DRIFT_RESTORE_FILL_SWEEPS);
 }
 
@@ -167,6 +227,28 @@ void drift_restore_project(int c, int H, int W, int f, const float *known, const
             }
 }
 
+const char *drift_restore_fill_name(drift_restore_fill_kind kind)
+{
+    return kind == DRIFT_RESTORE_FILL_BIHARMONIC ? "biharmonic" : "harmonic";
+}
+
+drift_status drift_restore_fill_parse(const char *name, drift_restore_fill_kind *out)
+{
+    if (!strcmp(name, "harmonic"))
+        *out = DRIFT_RESTORE_FILL_HARMONIC;
+    else if (!strcmp(name, "biharmonic"))
+        *out = DRIFT_RESTORE_FILL_BIHARMONIC;
+    else
+        return drift_fail(DRIFT_ERR_ARG, "fill '%s' is not harmonic or biharmonic", name);
+    return DRIFT_OK;
+}
+
+drift_restore_fill_kind drift_restore_model_fill(const drift_model *m)
+{
+    const char *j = m->cfg.task_json;
+    return j && strstr(j, "\"fill\":\"biharmonic\"") ? DRIFT_RESTORE_FILL_BIHARMONIC : DRIFT_RESTORE_FILL_HARMONIC;
+}
+
 bool drift_restore_model(const drift_model *m)
 {
     const char *j = m->cfg.task_json;
@@ -177,7 +259,7 @@ bool drift_restore_model(const drift_model *m)
 /* ---- training pairs ----------------------------------------------------- */
 
 drift_status drift_restore_source_init(drift_restore_source *src, const drift_picture_set *set, int size,
-                                       bool flips)
+                                       bool flips, drift_restore_fill_kind fill)
 {
     int c = set->channels, ctx = 2 * size;
     for (int i = 0; i < set->count; i++)
@@ -186,7 +268,7 @@ drift_status drift_restore_source_init(drift_restore_source *src, const drift_pi
                               i, set->width[i], set->height[i], ctx, ctx);
     /* context values (c, ctx, ctx), known map (ctx, ctx), fill work, observation (c, size, size) */
     size_t n = (size_t)ctx * ctx;
-    *src = (drift_restore_source){set, size, flips, NULL};
+    *src = (drift_restore_source){set, size, flips, fill, NULL};
     src->work = malloc(((size_t)c * n + n + 2 * (size_t)(c + 1) * n + (size_t)c * size * size) * sizeof(float));
     return src->work ? DRIFT_OK : drift_fail(DRIFT_ERR_NOMEM, "out of memory for restoration pairs");
 }
@@ -249,7 +331,7 @@ static void make_pair(drift_restore_source *src, drift_rng *rng, float *x0, floa
         for (int i = 0; i < holes; i++)
             cut_rectangle(rng, ctx, known);
     }
-    drift_restore_fill(c, ctx, ctx, known, 0.5f, v, work);
+    drift_restore_fill(c, ctx, ctx, known, src->fill, 0.5f, v, work);
     for (int ch = 0; ch <= c; ch++) {
         const float *from = ch < c ? v + ch * cn : known;
         for (int y = 0; y < n; y++)
