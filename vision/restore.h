@@ -8,7 +8,8 @@
  *   c planes   a first estimate at output resolution (the base), as
  *              (v - 0.5) / 0.5: upscaling by f: the input interpolated
  *              bilinearly; inpainting: the kept pixels, and the holes
- *              filled smoothly from them (drift_restore_fill, push-pull);
+ *              filled smoothly from them (drift_restore_fill: harmonic
+ *              or biharmonic, as the model was trained);
  *   1 plane    what is known of each pixel: 1 kept and 0 hole for
  *              inpainting, 1/f everywhere for upscaling by f.
  * What it generates is the residual, picture - base, in the model's data
