@@ -92,9 +92,10 @@ drift_status drift_restore_fill_parse(const char *name, drift_restore_fill_kind 
 
 /* Crops of side `size` from a picture set (pictures at least 2 * size on
  * each side), each degraded at random: upscaling by 4 or by 2 (block
- * averages), random pixels kept (30-70%), or rectangular holes up to
- * nearly twice the crop's side (the hole is cut and filled on a context
- * of 2 * size around the crop, so a crop may lie wholly inside it). x0
+ * averages; 30% each), random pixels kept (30-70%; 25%), or one to three
+ * rectangular holes up to nearly twice the crop's side (15%; the holes
+ * are cut and filled on a context of 2 * size around the crop, so a crop
+ * may lie wholly inside one). x0
  * is the residual crop - base over DRIFT_RESTORE_RESIDUAL_STD, `extra`
  * the conditioning planes. */
 typedef struct drift_restore_source {
