@@ -18,6 +18,7 @@
 
 #define FASHION_MODEL "presets/fashion.safetensors"
 #define PHOTO_MODEL "presets/photo.safetensors"
+#define RESTORE_MODEL "presets/photo-restore.safetensors"
 
 typedef struct image_args {
     const char *task, *in, *out, *model, *mask, *class_name, *method, *sampler;
@@ -44,7 +45,8 @@ static void help(const char *task)
            "options:\n"
            "  -o, --output PATH   output PNG (or folder)\n"
            "  --model PATH        model file (default %s for generate,\n"
-           "                      %s otherwise)\n"
+           "                      %s for denoise,\n"
+           "                      %s for inpaint and upscale)\n"
            "  --steps N           denoiser levels (default: denoise 1, upscale and inpaint DDRM 20,\n"
            "                      RePaint 50, a restoration model 1; for denoising, fewer levels\n"
            "                      give a higher PSNR)\n"
@@ -68,7 +70,7 @@ static void help(const char *task)
            "  drift image denoise noisy.png clean.png --sigma 0.1\n"
            "  drift image inpaint photo.png --mask hole.png -o out.png\n"
            "  drift image upscale small.png --scale 2 -o big.png\n",
-           FASHION_MODEL, PHOTO_MODEL);
+           FASHION_MODEL, PHOTO_MODEL, RESTORE_MODEL);
     (void)task;
 }
 
@@ -349,7 +351,7 @@ int cmd_image(int argc, char **argv)
     a.task = task;
     bool gen = !strcmp(task, "generate");
     if (!a.model)
-        a.model = gen ? FASHION_MODEL : PHOTO_MODEL;
+        a.model = gen ? FASHION_MODEL : !strcmp(task, "denoise") ? PHOTO_MODEL : RESTORE_MODEL;
     if (a.threads)
         drift_set_threads((int)a.threads);
     drift_model *m;

@@ -1,15 +1,16 @@
 #!/bin/sh
 # calibrate_denoise.sh: the mask gain a denoising model does best with, measured on
 # the training distribution only, and optionally stored in a copy of the model.
-#   sh scripts/calibrate_denoise.sh --model M.safetensors [--gains "0 1 2 3 4"] [--write OUT.safetensors]
-#                                   [--build DIR] [--data DIR] [--out DIR]
+#   sh scripts/calibrate_denoise.sh --model M.safetensors [--gains "0 1 2 3 4"] [--steps N]
+#                                   [--write OUT.safetensors] [--build DIR] [--data DIR] [--out DIR]
 # The calibration set: 12 training clips (8 voices, 4 instruments; DIR/train of
 # scripts/render_denoise_data.sh), their first 4 s mixed with the seven training
 # noise kinds (white, pink, brown, hum, clicks, rumble, tones) at 0, 5 and 10 dB
 # (252 mixtures). No evaluation clip and no held-out noise kind is used, so the
 # held-out evaluation (scripts/eval_denoise.sh) stays unseen. For each gain the
-# model's mean SI-SDR improvement is printed; the best is the calibration, and
-# --write stores it with `drift calibrate`.
+# model's mean SI-SDR improvement is printed (drift denoise at its default
+# settings, or with --steps N); the best is the calibration, and --write
+# stores it with `drift calibrate`.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build/release
@@ -18,11 +19,13 @@ OUT=$ROOT/out/calibrate_denoise
 MODEL=""
 GAINS="0 1 2 3 4"
 WRITE=""
+STEPS=""
 while [ $# -gt 0 ]; do
     case $1 in
     --model) MODEL=$2; shift 2 ;;
     --gains) GAINS=$2; shift 2 ;;
     --write) WRITE=$2; shift 2 ;;
+    --steps) STEPS="--steps $2"; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -42,7 +45,7 @@ done
 best=""
 bestv=-1000
 for g in $GAINS; do
-    sh "$ROOT/scripts/eval_denoise.sh" --model "$MODEL" --mask-gain "$g" --build "$BUILD" --data "$DATA" \
+    sh "$ROOT/scripts/eval_denoise.sh" --model "$MODEL" --mask-gain "$g" $STEPS --build "$BUILD" --data "$DATA" \
         --out "$OUT/gain$g" --clips "$OUT/clips" --noises "white pink brown hum clicks rumble tones" --seconds 4 \
         --amounts 0.2 > "$OUT/gain$g.log" 2>&1 || { cat "$OUT/gain$g.log" >&2; exit 1; }
     v=$(awk -F'|' '$2 ~ /mean/ { gsub(/ /, "", $4); print $4 }' "$OUT/gain$g/table.md")
