@@ -397,8 +397,8 @@ static drift_status check_task(const drift_model *m, const drift_imgtask_options
         return drift_fail(DRIFT_ERR_UNSUPPORTED, "image models have 1 or 3 channels, this one %d", u->in_channels);
     bool conditional = drift_restore_model(m);
     if (u->cond_channels > 0 && !conditional)
-        return drift_fail(DRIFT_ERR_UNSUPPORTED, "the model needs a conditioning input it was not made for "
-                                                 "restoration with; use an unconditional or a restoration model");
+        return drift_fail(DRIFT_ERR_UNSUPPORTED, "the model takes conditioning planes but is not a restoration "
+                                                 "model; use an unconditional or a restoration model");
     if (conditional && o->kind == DRIFT_IMGTASK_DENOISE)
         return drift_fail(DRIFT_ERR_UNSUPPORTED, "this restoration model upscales and inpaints; denoising uses "
                                                  "an unconditional model");
