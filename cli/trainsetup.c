@@ -264,14 +264,13 @@ static drift_status setup_pictures(recipe *r, train_setup *ts, drift_unet_config
     drift_status s = read_picture_options(r, 64, &po);
     if (s != DRIFT_OK)
         return s;
-    int size = po.size, channels = po.channels, max_side = po.max_side;
-    bool flips = po.flips;
-    read_network(r, u, channels, 2);
+    int size = po.size;
+    read_network(r, u, po.channels, 2);
     *c = drift_model_config_default(u);
     picture_data *d = calloc(1, sizeof *d);
     if (!d)
         return drift_fail(DRIFT_ERR_NOMEM, "out of memory");
-    s = drift_picture_set_load(dir, channels, max_side, size, &d->set);
+    s = drift_picture_set_load(dir, po.channels, po.max_side, size, &d->set);
     if (s != DRIFT_OK) {
         free(d);
         return s;
@@ -281,7 +280,7 @@ static drift_status setup_pictures(recipe *r, train_setup *ts, drift_unet_config
     c->task_json = task;
     c->data_mean = 0.5f;
     c->data_std = 0.5f;
-    d->src = (drift_crop_source){&d->set, size, c->data_mean, c->data_std, flips};
+    d->src = (drift_crop_source){&d->set, size, c->data_mean, c->data_std, po.flips};
     ts->opts.spatial[0] = ts->opts.spatial[1] = size;
     ts->data = drift_crop_source_data(&d->src);
     ts->data_state = d;

@@ -343,9 +343,9 @@ static drift_status cond_tiles(void *user, int n, const drift_tile *tiles, float
         s = drift_model_sample(t->m, &so, k, spatial, &cond, 0, t->x);
         /* picture = base + residual, in the units store_sample reads */
         float mean = t->m->cfg.data_mean, inv = 1.0f / t->m->cfg.data_std;
+        size_t cdim = (size_t)DRIFT_RESTORE_COND_PLANES(t->mc) * t->tile * t->tile; /* base planes first */
         for (size_t p = 0; s == DRIFT_OK && p < (size_t)k * xdim; p++) {
-            float base = t->cond[p / xdim * (xdim + xdim / t->mc) + p % xdim];
-            base = base * DRIFT_RESTORE_BASE_STD + DRIFT_RESTORE_BASE_MEAN;
+            float base = t->cond[p / xdim * cdim + p % xdim] * DRIFT_RESTORE_BASE_STD + DRIFT_RESTORE_BASE_MEAN;
             t->x[p] = (base + t->x[p] - mean) * inv;
         }
     }

@@ -187,19 +187,23 @@ void drift_restore_upsample(int c, int h, int w, int f, const float *in, float *
                     bilinear_at(in + (size_t)k * h * w, h, w, coarse_pos(y, f), coarse_pos(x, f));
 }
 
+/* Mean of the f x f block (by, bx) of plane u, W pixels wide. */
+static float block_mean(const float *u, int W, int f, int by, int bx)
+{
+    float s = 0;
+    for (int j = 0; j < f; j++)
+        for (int i = 0; i < f; i++)
+            s += u[(size_t)(by * f + j) * W + bx * f + i];
+    return s / (float)(f * f);
+}
+
 void drift_restore_pool(int c, int h, int w, int f, const float *in, float *out)
 {
-    int W = w * f;
-    float inv = 1.0f / (float)(f * f);
+    size_t n = (size_t)h * f * w * f;
     for (int k = 0; k < c; k++)
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                float s = 0;
-                for (int j = 0; j < f; j++)
-                    for (int i = 0; i < f; i++)
-                        s += in[((size_t)k * h * f + y * f + j) * W + x * f + i];
-                out[((size_t)k * h + y) * w + x] = s * inv;
-            }
+            for (int x = 0; x < w; x++)
+                out[((size_t)k * h + y) * w + x] = block_mean(in + k * n, w * f, f, y, x);
 }
 
 void drift_restore_project(int c, int H, int W, int f, const float *known, const float *y, float *x)
@@ -216,11 +220,7 @@ void drift_restore_project(int c, int H, int W, int f, const float *known, const
     for (int k = 0; k < c; k++)
         for (int by = 0; by < h; by++)
             for (int bx = 0; bx < w; bx++) {
-                float s = 0;
-                for (int j = 0; j < f; j++)
-                    for (int i = 0; i < f; i++)
-                        s += x[k * n + (size_t)(by * f + j) * W + bx * f + i];
-                float shift = y[((size_t)k * h + by) * w + bx] - s / (float)(f * f);
+                float shift = y[((size_t)k * h + by) * w + bx] - block_mean(x + k * n, W, f, by, bx);
                 for (int j = 0; j < f; j++)
                     for (int i = 0; i < f; i++)
                         x[k * n + (size_t)(by * f + j) * W + bx * f + i] += shift;
