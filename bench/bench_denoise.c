@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     float *x = malloc(n * sizeof(float));
     test_signal(x, n, rate);
     printf("drift denoise, %.1f s of mono audio at %d Hz, 2 threads, median of %d runs\n", seconds, rate, runs);
-    printf("%-34s %9s %8s\n", "method", "seconds", "RTF");
+    printf("%-36s %9s %8s\n", "method", "seconds", "RTF");
     if (model_path) {
         drift_model *m;
         if (drift_model_load(model_path, &m) != DRIFT_OK) {
@@ -104,11 +104,16 @@ int main(int argc, char **argv)
             return 1;
         }
         double t = time_method(m, DRIFT_DENOISE_DIFFUSION, x, n, rate, runs);
-        printf("%-34s %9.3f %8.3f\n", "diffusion (1 DDIM step, default)", t, t / seconds);
+        drift_denoise_options o;
+        drift_denoise_options_default(&o);
+        char label[64];
+        snprintf(label, sizeof label, "diffusion (default: %d step%s, %d draw%s)", o.steps, o.steps > 1 ? "s" : "",
+                 o.draws, o.draws > 1 ? "s" : "");
+        printf("%-36s %9.3f %8.3f\n", label, t, t / seconds);
         drift_model_free(m);
     }
     double t = time_method(NULL, DRIFT_DENOISE_SPECTRAL, x, n, rate, runs);
-    printf("%-34s %9.3f %8.3f\n", "spectral (Wiener)", t, t / seconds);
+    printf("%-36s %9.3f %8.3f\n", "spectral (Wiener)", t, t / seconds);
     free(x);
     return 0;
 }

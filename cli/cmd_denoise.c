@@ -41,6 +41,8 @@ static void help(void)
            "                       two on steady fan-like noise; docs/DENOISE.md)\n"
            "  --model PATH         denoising model (default: presets/" DEFAULT_MODEL ")\n"
            "  --steps N            sampler steps (default 1)\n"
+           "  --draws N            average N sampled masks per window, their posterior mean\n"
+           "                       (N times the time; default 1)\n"
            "  --strength S         how far the model may move away from the classical\n"
            "                       Wiener filter: 1 samples its correction from noise;\n"
            "                       below 1 starts from the Wiener gain noised to that\n"
@@ -68,6 +70,11 @@ static int parse_option(int c, denoise_args *a)
             return 1;
         a->o.steps = (int)v;
         return 0;
+    case 'd':
+        if (!cli_parse_int("denoise", "--draws", optarg, 1, DRIFT_SAMPLER_MAX_DRAWS, &v))
+            return 1;
+        a->o.draws = (int)v;
+        return 0;
     case 'S': return cli_parse_float("denoise", "--strength", optarg, 1e-3, 1, &a->o.strength) ? 0 : 1;
     case 'r': return cli_parse_u64("denoise", "--seed", optarg, &a->o.seed) ? 0 : 1;
     case 'g':
@@ -94,7 +101,7 @@ static int parse_args(int argc, char **argv, denoise_args *a)
         {"method", required_argument, 0, 'M'}, {"steps", required_argument, 0, 's'},
         {"strength", required_argument, 0, 'S'}, {"seed", required_argument, 0, 'r'},
         {"griffin-lim", required_argument, 0, 'g'}, {"threads", required_argument, 0, 't'},
-        {"mask-gain", required_argument, 0, 'G'},
+        {"mask-gain", required_argument, 0, 'G'}, {"draws", required_argument, 0, 'd'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     drift_denoise_options_default(&a->o);

@@ -101,9 +101,15 @@ void drift_sampler_defaults(drift_sampler_options *o, drift_sampler_kind kind)
     o->atol = 1e-4;
     o->guidance = 1;
     o->strength = 1;
+    o->draws = 1;
 }
 
-long drift_sampler_calls(const drift_sampler_options *o)
+static int draws_of(const drift_sampler_options *o)
+{
+    return o->draws > 1 ? o->draws : 1;
+}
+
+static long calls_per_draw(const drift_sampler_options *o)
 {
     long n = o->steps;
     switch (o->kind) {
@@ -113,6 +119,12 @@ long drift_sampler_calls(const drift_sampler_options *o)
     case DRIFT_SAMPLER_PFODE_RK45: return -1;
     default: return n;
     }
+}
+
+long drift_sampler_calls(const drift_sampler_options *o)
+{
+    long n = calls_per_draw(o);
+    return n < 0 ? n : n * draws_of(o);
 }
 
 static bool uses_sigma_ve(drift_sampler_kind k)
@@ -194,6 +206,9 @@ drift_status drift_sampler_check(const drift_schedule *s, const drift_denoiser *
     if (o->strength < 1 && !o->x_init)
         return drift_fail(DRIFT_ERR_ARG, "%s: strength %g needs x_init, the data to start from",
                           drift_sampler_name(o->kind), o->strength);
+    if (o->draws < 0 || o->draws > DRIFT_SAMPLER_MAX_DRAWS)
+        return drift_fail(DRIFT_ERR_ARG, "%s: %d draws per sample is outside 1..%d", drift_sampler_name(o->kind),
+                          o->draws, DRIFT_SAMPLER_MAX_DRAWS);
     return check_grid(s, o);
 }
 
@@ -379,12 +394,23 @@ static drift_status run_alloc(sampler_run *r, const drift_schedule *s, const dri
         return drift_fail(DRIFT_ERR_NOMEM, "%s: out of memory for %d x %zu samples", drift_sampler_name(o->kind),
                           batch, dim);
     }
-    for (int b = 0; b < batch; b++) {
+    for (int b = 0; b < batch; b++)
         r->all_rows[b] = b;
-        drift_rng_init(&r->rng[b], o->seed, o->streams ? o->streams[b] : (uint64_t)b);
-    }
+    r->draws = draws_of(o);
     build_levels(r);
     return DRIFT_OK;
+}
+
+/* Seeds every row's noise stream for draw d: draw 0 is the row's own
+ * stream, later draws set high bits no tile or batch index reaches. */
+static void start_draw(sampler_run *r, int d)
+{
+    r->draw = d;
+    for (int b = 0; b < r->batch; b++) {
+        uint64_t stream = r->o->streams ? r->o->streams[b] : (uint64_t)b;
+        drift_rng_init(&r->rng[b], r->o->seed, stream ^ ((uint64_t)d << 48));
+        r->nspare[b] = 0;
+    }
 }
 
 /* Row b's normals come from its stream in order; a block's unused values
@@ -411,8 +437,8 @@ void sampler_noise(sampler_run *r, float *z)
 
 void sampler_progress(const sampler_run *r, int step, int total)
 {
-    if (r->o->progress)
-        r->o->progress(r->o->progress_user, step, total);
+    if (r->o->progress) /* one bar over all draws */
+        r->o->progress(r->o->progress_user, r->draw * total + step, total * r->draws);
 }
 
 /* ---- the model call ---- */
@@ -613,6 +639,23 @@ static void initial_state(sampler_run *r, float *x)
         x[i] = (float)(l->alpha * r->o->x_init[i] + l->sigma * x[i]);
 }
 
+/* One sample per row from the current draw's noise into state. */
+static drift_status run_draw(sampler_run *r, float *state)
+{
+    initial_state(r, state);
+    switch (r->o->kind) {
+    case DRIFT_SAMPLER_DDPM:
+    case DRIFT_SAMPLER_DDIM: return run_ddpm_ddim(r, state);
+    case DRIFT_SAMPLER_EULER: return sampler_run_karras(r, state, false);
+    case DRIFT_SAMPLER_HEUN: return sampler_run_karras(r, state, true);
+    case DRIFT_SAMPLER_DPMPP_2M: return sampler_run_dpmpp(r, state, false);
+    case DRIFT_SAMPLER_DPMPP_2M_SDE: return sampler_run_dpmpp(r, state, true);
+    case DRIFT_SAMPLER_LANGEVIN: return run_langevin(r, state);
+    case DRIFT_SAMPLER_PC: return run_pc(r, state);
+    default: return sampler_run_rk45(r, state);
+    }
+}
+
 drift_status drift_sample(const drift_schedule *s, const drift_denoiser *d, const drift_sampler_options *o,
                           int batch, size_t dim, float *x)
 {
@@ -626,20 +669,21 @@ drift_status drift_sample(const drift_schedule *s, const drift_denoiser *d, cons
     if (st != DRIFT_OK)
         return st;
     float *state = r.w[SAMPLER_WORK - 1]; /* x_init may alias x */
-    initial_state(&r, state);
-    switch (o->kind) {
-    case DRIFT_SAMPLER_DDPM:
-    case DRIFT_SAMPLER_DDIM: st = run_ddpm_ddim(&r, state); break;
-    case DRIFT_SAMPLER_EULER: st = sampler_run_karras(&r, state, false); break;
-    case DRIFT_SAMPLER_HEUN: st = sampler_run_karras(&r, state, true); break;
-    case DRIFT_SAMPLER_DPMPP_2M: st = sampler_run_dpmpp(&r, state, false); break;
-    case DRIFT_SAMPLER_DPMPP_2M_SDE: st = sampler_run_dpmpp(&r, state, true); break;
-    case DRIFT_SAMPLER_LANGEVIN: st = run_langevin(&r, state); break;
-    case DRIFT_SAMPLER_PC: st = run_pc(&r, state); break;
-    default: st = sampler_run_rk45(&r, state); break;
+    float *sum = r.draws > 1 ? calloc(r.n, sizeof(float)) : NULL;
+    if (r.draws > 1 && !sum)
+        st = drift_fail(DRIFT_ERR_NOMEM, "%s: out of memory for %d draws", drift_sampler_name(o->kind), r.draws);
+    for (int k = 0; st == DRIFT_OK && k < r.draws; k++) {
+        start_draw(&r, k);
+        st = run_draw(&r, state);
+        for (size_t i = 0; sum && st == DRIFT_OK && i < r.n; i++)
+            sum[i] += state[i];
     }
+    if (st == DRIFT_OK && sum)
+        for (size_t i = 0; i < r.n; i++)
+            state[i] = sum[i] / (float)r.draws;
     if (st == DRIFT_OK)
         memcpy(x, state, r.n * sizeof(float));
+    free(sum);
     run_free(&r);
     return st;
 }

@@ -134,6 +134,8 @@ typedef enum drift_ddpm_variance {
     DRIFT_DDPM_BETA,      /* beta_t ("fixed_large") */
 } drift_ddpm_variance;
 
+#define DRIFT_SAMPLER_MAX_DRAWS 64
+
 typedef struct drift_sampler_options {
     drift_sampler_kind kind;
     int steps; /* levels at which the model is called (>= 1); RK45: cap on accepted steps */
@@ -156,6 +158,11 @@ typedef struct drift_sampler_options {
     const float *x_init;               /* (batch, dim) image to start from, or NULL */
     uint64_t seed;
     const uint64_t *streams;           /* (batch) each row's noise stream, or NULL: the row's index */
+    /* Independent samples drawn per row and averaged: an estimate of the
+     * posterior mean, which minimises the expected squared error (what a
+     * restoration is scored by) at draws times the cost; 1 (0 reads as 1).
+     * Draw 0 is the single sample's noise. */
+    int draws;
     /* Called after each step; total is 0 when unknown (RK45). */
     void (*progress)(void *user, int step, int total);
     void *progress_user;

@@ -36,6 +36,7 @@ typedef struct sampler_run {
     int *nspare;
     float *w[SAMPLER_WORK];
     long calls;
+    int draw, draws;        /* the draw running, of draws (drift_sampler_options.draws) */
 } sampler_run;
 
 /* The level at model time t; the clean level. */

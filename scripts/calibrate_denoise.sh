@@ -1,7 +1,7 @@
 #!/bin/sh
 # calibrate_denoise.sh: the mask gain a denoising model does best with, measured on
 # the training distribution only, and optionally stored in a copy of the model.
-#   sh scripts/calibrate_denoise.sh --model M.safetensors [--gains "0 1 2 3 4"] [--steps N]
+#   sh scripts/calibrate_denoise.sh --model M.safetensors [--gains "0 1 2 3 4"] [--steps N] [--draws N]
 #                                   [--write OUT.safetensors] [--build DIR] [--data DIR] [--out DIR]
 # The calibration set: 12 training clips (8 voices, 4 instruments; DIR/train of
 # scripts/render_denoise_data.sh), their first 4 s mixed with the seven training
@@ -9,7 +9,7 @@
 # (252 mixtures). No evaluation clip and no held-out noise kind is used, so the
 # held-out evaluation (scripts/eval_denoise.sh) stays unseen. For each gain the
 # model's mean SI-SDR improvement is printed (drift denoise at its default
-# settings, or with --steps N); the best is the calibration, and --write
+# settings, or with --steps N and --draws N); the best is the calibration, and --write
 # stores it with `drift calibrate`.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
     --gains) GAINS=$2; shift 2 ;;
     --write) WRITE=$2; shift 2 ;;
     --steps) STEPS="--steps $2"; shift 2 ;;
+    --draws) STEPS="$STEPS --draws $2"; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;

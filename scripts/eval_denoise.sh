@@ -1,6 +1,6 @@
 #!/bin/sh
 # eval_denoise.sh: drift's denoising quality against its peers, in one run.
-#   sh scripts/eval_denoise.sh [--model M.safetensors] [--steps N] [--strength S] [--mask-gain DB] [--griffin-lim N]
+#   sh scripts/eval_denoise.sh [--model M.safetensors] [--steps N] [--strength S] [--mask-gain DB] [--draws N] [--griffin-lim N]
 #                              [--label TEXT] [--build DIR] [--data DIR]
 #                              [--out DIR] [--clips DIR] [--noises "fan whine"] [--amounts "0.1 ... 0.6"]
 #                              [--seconds S]
@@ -38,6 +38,7 @@ while [ $# -gt 0 ]; do
     --steps) STEPS="--steps $2"; shift 2 ;;
     --strength) EXTRA="$EXTRA --strength $2"; shift 2 ;;
     --mask-gain) EXTRA="$EXTRA --mask-gain $2"; shift 2 ;;
+    --draws) EXTRA="$EXTRA --draws $2"; shift 2 ;;
     --griffin-lim) EXTRA="$EXTRA --griffin-lim $2"; shift 2 ;;
     --clips) CLIPS=$2; shift 2 ;;
     --noises) NOISES=$2; shift 2 ;;

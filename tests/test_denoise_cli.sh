@@ -101,6 +101,13 @@ if cmp -s "$WORK/dcal.wav" "$WORK/d2d.wav"; then fail "a mask gain of 2 dB chang
 "$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/dzero.wav" --model "$WORK/cal.safetensors" --steps 2 --seed 3 \
     --mask-gain 0 --quiet > /dev/null || fail "denoise --mask-gain 0"
 cmp -s "$WORK/dzero.wav" "$WORK/d2d.wav" || fail "--mask-gain 0 does not override the stored calibration"
+# --draws: the default is several draws averaged; one draw is another output.
+"$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/draw1.wav" --model "$WORK/tiny2d.safetensors" --steps 2 --seed 3 \
+    --draws 1 --quiet > /dev/null || fail "denoise --draws 1"
+if cmp -s "$WORK/draw1.wav" "$WORK/d2d.wav"; then fail "--draws 1 gives the default draws' output"; fi
+if "$DRIFT" denoise "$WORK/in/noisy.wav" "$WORK/bad.wav" --model "$WORK/tiny2d.safetensors" --draws 0 \
+    2> "$WORK/err.txt"; then fail "--draws 0 accepted"; fi
+grep -q "draws" "$WORK/err.txt" || fail "--draws 0 message: $(cat "$WORK/err.txt")"
 if "$DRIFT" calibrate "$WORK/tiny2d.safetensors" --mask-gain 25 -o "$WORK/bad.safetensors" 2> "$WORK/err.txt"; then
     fail "mask gain 25 accepted"
 fi

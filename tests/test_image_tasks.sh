@@ -125,6 +125,13 @@ R="$WORK/restore.safetensors"
     || fail "inpaint, restoration model"
 [ "$(size_of "$WORK/r_up4.png")" = "280x280" ] || fail "r_up4.png is $(size_of "$WORK/r_up4.png")"
 [ "$(size_of "$WORK/r_inp.png")" = "70x70" ] || fail "r_inp.png is $(size_of "$WORK/r_inp.png")"
+# --draws: the default averages several draws; one draw is another picture
+"$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/r_up4_d1.png" --model "$R" --draws 1 --quiet > /dev/null \
+    || fail "upscale x4 --draws 1, restoration model"
+cmp -s "$WORK/r_up4.png" "$WORK/r_up4_d1.png" && fail "--draws 1 gives the default draws' picture"
+expect_fail "restoration models" "$WORK/bad.png" upscale "$IN" --scale 2 -o "$WORK/bad.png" --draws 2 $Q
+expect_fail "draws" "$WORK/bad.png" upscale "$IN" --scale 2 -o "$WORK/bad.png" --model "$R" --draws 65
+expect_fail "not generate" "$WORK/bad.png" generate -o "$WORK/bad.png" --count 4 --draws 2 $Q
 expect_fail "upscales and inpaints" "$WORK/bad.png" denoise "$IN" "$WORK/bad.png" --model "$R" --quiet
 expect_fail "restoration model" "$WORK/bad.png" upscale "$IN" --scale 2 -o "$WORK/bad.png" --model "$R" --method ilvr
 expect_fail "restoration model" "$WORK/bad.png" upscale "$IN" --scale 2 -o "$WORK/bad.png" --model "$R" --eta 0.5

@@ -8,7 +8,7 @@
  * probability-flow ODE's solution as steps rise. Single DDIM and DDPM
  * updates match PyTorch float64 (tests/golden/make_schedules.py) and
  * double-precision formulas written here. Also: options errors,
- * determinism, classifier-free guidance batching, img2img starts and
+ * determinism, averaged draws, classifier-free guidance batching, img2img starts and
  * zero-terminal-SNR schedules. */
 #include "mixture.h"
 #include "sampler.h"
@@ -420,6 +420,48 @@ static void test_determinism(void)
     }
 }
 
+/* ---- draws: the mean of independent samples per row ---- */
+
+static void test_draws(void)
+{
+    enum { B = 24, DRAWS = 3 };
+    drift_sampler_options o;
+    drift_sampler_defaults(&o, DRIFT_SAMPLER_DDPM);
+    o.steps = 40;
+    o.seed = 9;
+    o.draws = DRAWS;
+    float *mean = run(&mix2, DRIFT_PRED_EPS, &o, B, NULL);
+    /* the same draws one at a time: draw d is each row's stream with d in bits 48.. */
+    uint64_t streams[B];
+    float sum[B * 2] = {0};
+    o.draws = 1;
+    o.streams = streams;
+    bool differ = false;
+    for (int d = 0; d < DRAWS; d++) {
+        for (int b = 0; b < B; b++)
+            streams[b] = (uint64_t)b ^ ((uint64_t)d << 48);
+        float *x = run(&mix2, DRIFT_PRED_EPS, &o, B, NULL);
+        for (int i = 0; x && i < B * 2; i++) {
+            differ |= d > 0 && x[i] != sum[i] / (float)d;
+            sum[i] += x[i];
+        }
+        free(x);
+    }
+    for (int i = 0; i < B * 2; i++)
+        sum[i] /= (float)DRAWS;
+    CHECK(differ, "draws: every draw gave the same samples");
+    CHECK(mean && memcmp(mean, sum, sizeof sum) == 0, "draws: %d draws are not the mean of the draws run one by one",
+          DRAWS);
+    free(mean);
+    o.draws = DRIFT_SAMPLER_MAX_DRAWS + 1;
+    o.streams = NULL;
+    mixture_denoiser md = {.cond = &mix2, .s = &lin, .prediction = DRIFT_PRED_EPS};
+    drift_denoiser dn = mixture_denoiser_make(&md);
+    float x[2];
+    CHECK(drift_sample(&lin, &dn, &o, 1, 2, x) == DRIFT_ERR_ARG && strstr(drift_last_error(), "draws"),
+          "draws: %d draws accepted", o.draws);
+}
+
 /* ---- classifier-free guidance ---- */
 
 typedef struct combined {
@@ -606,6 +648,7 @@ int main(void)
     test_steps_golden();
     test_errors();
     test_determinism();
+    test_draws();
     test_guidance();
     test_img2img();
     test_zero_snr();

@@ -317,6 +317,11 @@ static int cond_steps(const drift_imgtask_options *o)
     return o->steps > 0 ? o->steps : DRIFT_IMGTASK_RESTORE_STEPS;
 }
 
+static int cond_draws(const drift_imgtask_options *o)
+{
+    return o->draws > 0 ? o->draws : DRIFT_IMGTASK_RESTORE_DRAWS;
+}
+
 static drift_status cond_tiles(void *user, int n, const drift_tile *tiles, float *out)
 {
     task_ctx *t = user;
@@ -336,6 +341,7 @@ static drift_status cond_tiles(void *user, int n, const drift_tile *tiles, float
         drift_sampler_options so;
         drift_sampler_defaults(&so, DRIFT_SAMPLER_DDIM);
         so.steps = cond_steps(t->o);
+        so.draws = cond_draws(t->o); /* their mean: the least squared error */
         so.seed = t->o->seed;
         so.streams = t->streams; /* the same bits whatever the tiles per call */
         int spatial[2] = {t->tile, t->tile};
@@ -353,7 +359,7 @@ static drift_status cond_tiles(void *user, int n, const drift_tile *tiles, float
     for (int i = 0; i < n && s == DRIFT_OK; i++)
         for (int c = 0; t->active[i] && c < t->per_tile; c++, k++)
             store_sample(t, k, t->per_tile > 1 ? c : -1, out + (size_t)i * tdim);
-    t->calls_done += (long)cond_steps(t->o) * n;
+    t->calls_done += (long)cond_steps(t->o) * cond_draws(t->o) * n;
     if (t->o->progress && s == DRIFT_OK)
         t->o->progress(t->o->progress_user, t->calls_done, t->calls_total);
     return s;
@@ -399,6 +405,11 @@ static drift_status check_task(const drift_model *m, const drift_imgtask_options
     if (u->cond_channels > 0 && !conditional)
         return drift_fail(DRIFT_ERR_UNSUPPORTED, "the model takes conditioning planes but is not a restoration "
                                                  "model; use an unconditional or a restoration model");
+    if (o->draws > 1 && !conditional)
+        return drift_fail(DRIFT_ERR_ARG, "averaging %d draws is for restoration models; this model is unconditional",
+                          o->draws);
+    if (o->draws < 0 || o->draws > DRIFT_SAMPLER_MAX_DRAWS)
+        return drift_fail(DRIFT_ERR_ARG, "draws %d is outside 1..%d", o->draws, DRIFT_SAMPLER_MAX_DRAWS);
     if (conditional && o->kind == DRIFT_IMGTASK_DENOISE)
         return drift_fail(DRIFT_ERR_UNSUPPORTED, "this restoration model upscales and inpaints; denoising uses "
                                                  "an unconditional model");
@@ -570,7 +581,7 @@ drift_status drift_imgtask_run(drift_model *m, const drift_imgtask_options *o, c
     if (s == DRIFT_OK && !planes)
         s = drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %d x %d picture", ow, oh);
     if (s == DRIFT_OK) {
-        long calls = conditional ? cond_steps(o) : drift_inverse_calls(&t.io);
+        long calls = conditional ? (long)cond_steps(o) * cond_draws(o) : drift_inverse_calls(&t.io);
         t.calls_total = calls * drift_tiles_count(ow, tile, overlap, t.f) * drift_tiles_count(oh, tile, overlap, t.f);
         s = drift_tiles_run(color, oh, ow, tile, overlap, t.f, batch, conditional ? cond_tiles : restore_tiles, &t,
                             t.in, planes);
