@@ -2,10 +2,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,4 +147,28 @@ void cli_progress_finish(cli_progress *p)
     p->done = p->total;
     if (!p->quiet)
         print_progress(p, true);
+}
+
+void cli_preset_path(const char *file, char *buf, size_t size)
+{
+    const char *env = getenv("DRIFT_PRESETS");
+    if (env) {
+        snprintf(buf, size, "%s/%s", env, file);
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    static const char *const rel[] = {"/presets/", "/../presets/", "/../../presets/", "/../share/drift/presets/"};
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+            snprintf(buf, size, "%s%s%s", exe, rel[i], file);
+            if (access(buf, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(buf, size, "presets/%s", file);
 }

@@ -26,6 +26,13 @@ int cli_error(const char *cmd, const char *fmt, ...) DRIFT_PRINTF(2, 3);
 /* The same with drift_last_error() appended. */
 int cli_fail_status(const char *cmd, const char *what);
 
+/* Where the shipped model `file` (e.g. "drums.safetensors") is: in
+ * $DRIFT_PRESETS when set; else in presets/ beside the drift binary or
+ * one or two folders above it (a build folder of the source tree), or in
+ * share/drift/presets of its install prefix, whichever exists first; else
+ * presets/file in the working folder. */
+void cli_preset_path(const char *file, char *buf, size_t size);
+
 /* Strict parsing: the whole string must be a number in [lo, hi]. */
 bool cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
 bool cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);

@@ -125,32 +125,6 @@ static int parse_args(int argc, char **argv, denoise_args *a)
     return 0;
 }
 
-/* The shipped model: $DRIFT_PRESETS, then presets/ beside or above the
- * drift binary, then ./presets. */
-static void default_model(char *buf, size_t size)
-{
-    const char *env = getenv("DRIFT_PRESETS");
-    if (env) {
-        snprintf(buf, size, "%s/%s", env, DEFAULT_MODEL);
-        return;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    static const char *const rel[] = {"/presets/", "/../presets/", "/../share/drift/presets/"};
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-            snprintf(buf, size, "%s%s%s", exe, rel[i], DEFAULT_MODEL);
-            if (access(buf, R_OK) == 0)
-                return;
-        }
-    }
-    snprintf(buf, size, "presets/%s", DEFAULT_MODEL);
-}
-
 static void on_progress(void *user, size_t done, size_t total)
 {
     cli_progress *bar = user;
@@ -219,7 +193,7 @@ int cmd_denoise(int argc, char **argv)
     char path[PATH_MAX + 64];
     if (a.o.method == DRIFT_DENOISE_DIFFUSION) {
         if (!a.model) {
-            default_model(path, sizeof path);
+            cli_preset_path(DEFAULT_MODEL, path, sizeof path);
             a.model = path;
         }
         if (drift_model_load(a.model, &model) != DRIFT_OK)

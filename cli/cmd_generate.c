@@ -9,12 +9,13 @@
 #include "vision/plot.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_MODEL "presets/drums.safetensors"
+#define DEFAULT_MODEL "drums.safetensors" /* a shipped model (cli_preset_path) */
 
 typedef struct gen_options {
     drift_sound_request rq;
@@ -31,7 +32,8 @@ static void help(void)
            "lists them; an empty prompt \"\" gives unconditional sounds).\n\n"
            "options:\n"
            "  -o, --output PATH    the WAV file to write (with --count N: PATH-1.wav ... PATH-N.wav)\n"
-           "  --model PATH         sound model (default %s)\n"
+           "  --model PATH         sound model (default presets/%s, beside the drift binary\n"
+           "                       or in $DRIFT_PRESETS)\n"
            "  --seed N             random seed (default 0); variation i uses seed + i\n"
            "  --steps N            sampler steps (default 25)\n"
            "  --sampler NAME       ddpm, ddim, euler, heun, dpm++2m, dpm++2m-sde, ... (default dpm++2m)\n"
@@ -93,7 +95,6 @@ static int parse_args(int argc, char **argv, gen_options *o)
     memset(o, 0, sizeof *o);
     drift_sound_request_defaults(&o->rq);
     o->rq.steps = 25;
-    o->model = DEFAULT_MODEL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -188,10 +189,10 @@ static int write_outputs(const gen_options *o, const float *audio, size_t n, con
     return 0;
 }
 
-static int missing_model(const char *path)
+static int missing_model(const char *path, bool is_default)
 {
-    if (!strcmp(path, DEFAULT_MODEL))
-        return cli_error("generate", "no model at '%s' (run from drift's source folder, or pass --model). "
+    if (is_default)
+        return cli_error("generate", "no model at '%s' (set DRIFT_PRESETS to the presets folder, or pass --model). "
                          "To train it: drift dataset render data/sounds && "
                          "drift train presets/drums.recipe -o presets/drums.safetensors", path);
     return cli_error("generate", "no model at '%s' (the presets are presets/drums.safetensors and "
@@ -206,8 +207,14 @@ int cmd_generate(int argc, char **argv)
         return r < 0 ? 0 : r;
     if (o.threads)
         drift_set_threads((int)o.threads);
+    char path[PATH_MAX + 64];
+    bool is_default = !o.model;
+    if (is_default) {
+        cli_preset_path(DEFAULT_MODEL, path, sizeof path);
+        o.model = path;
+    }
     if (access(o.model, F_OK) != 0)
-        return missing_model(o.model);
+        return missing_model(o.model, is_default);
     drift_model *m;
     if (drift_model_load(o.model, &m) != DRIFT_OK)
         return cli_fail_status("generate", o.model);

@@ -11,14 +11,15 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#define FASHION_MODEL "presets/fashion.safetensors"
-#define PHOTO_MODEL "presets/photo.safetensors"
-#define RESTORE_MODEL "presets/photo-restore.safetensors"
+#define FASHION_MODEL "fashion.safetensors" /* shipped models (cli_preset_path) */
+#define PHOTO_MODEL "photo.safetensors"
+#define RESTORE_MODEL "photo-restore.safetensors"
 
 typedef struct image_args {
     const char *task, *in, *out, *model, *mask, *class_name, *method, *sampler;
@@ -44,9 +45,10 @@ static void help(const char *task)
            "inpaints in one step, from the degraded picture it is shown.\n\n"
            "options:\n"
            "  -o, --output PATH   output PNG (or folder)\n"
-           "  --model PATH        model file (default %s for generate,\n"
-           "                      %s for denoise,\n"
-           "                      %s for inpaint and upscale)\n"
+           "  --model PATH        model file (default presets/%s for generate,\n"
+           "                      presets/%s for denoise,\n"
+           "                      presets/%s for inpaint and upscale;\n"
+           "                      presets/ beside the drift binary, or $DRIFT_PRESETS)\n"
            "  --steps N           denoiser levels (default: denoise 1, upscale and inpaint DDRM 20,\n"
            "                      RePaint 50, a restoration model 1; for denoising, fewer levels\n"
            "                      give a higher PSNR)\n"
@@ -354,8 +356,11 @@ int cmd_image(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     a.task = task;
     bool gen = !strcmp(task, "generate");
-    if (!a.model)
-        a.model = gen ? FASHION_MODEL : !strcmp(task, "denoise") ? PHOTO_MODEL : RESTORE_MODEL;
+    char path[PATH_MAX + 64];
+    if (!a.model) {
+        cli_preset_path(gen ? FASHION_MODEL : !strcmp(task, "denoise") ? PHOTO_MODEL : RESTORE_MODEL, path, sizeof path);
+        a.model = path;
+    }
     if (a.threads)
         drift_set_threads((int)a.threads);
     drift_model *m;

@@ -125,6 +125,11 @@ R="$WORK/restore.safetensors"
     || fail "inpaint, restoration model"
 [ "$(size_of "$WORK/r_up4.png")" = "280x280" ] || fail "r_up4.png is $(size_of "$WORK/r_up4.png")"
 [ "$(size_of "$WORK/r_inp.png")" = "70x70" ] || fail "r_inp.png is $(size_of "$WORK/r_inp.png")"
+# the default model is found through $DRIFT_PRESETS from any folder
+cp "$R" "$WORK/photo-restore.safetensors"
+(cd / && DRIFT_PRESETS="$WORK" "$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/r_up4_preset.png" --quiet) \
+    > /dev/null || fail "upscale with the default model from \$DRIFT_PRESETS"
+cmp -s "$WORK/r_up4.png" "$WORK/r_up4_preset.png" || fail "the default model is not \$DRIFT_PRESETS's"
 # --draws: the default averages several draws; one draw is another picture
 "$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/r_up4_d1.png" --model "$R" --draws 1 --quiet > /dev/null \
     || fail "upscale x4 --draws 1, restoration model"
