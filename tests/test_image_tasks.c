@@ -300,13 +300,21 @@ static void test_pool_project(void)
             ramp = fmax(ramp, fabs(up[(size_t)Y * w * F + X] - want));
         }
     CHECK(ramp < 1e-5, "bilinear upsampling of a ramp is the ramp (max error %g)", ramp);
+    /* pictures in [0, 1]; x strays outside, as a sample may, and many
+     * blocks need clamping after their shift (y near 0 or 1) */
     for (int i = 0; i < C * h * w; i++)
-        y[i] = (float)sin(i);
+        y[i] = (float)(0.5 + 0.5 * sin(i));
     for (int i = 0; i < C * h * w * F * F; i++)
-        x[i] = (float)cos(0.3 * i);
+        x[i] = (float)(0.5 + 0.7 * cos(0.3 * i));
     drift_restore_project(C, h * F, w * F, F, NULL, y, x);
     drift_restore_pool(C, h, w, F, x, back);
-    CHECK(max_abs_diff(back, y, C * h * w) < 1e-5, "projected blocks average to the measurement");
+    CHECK(max_abs_diff(back, y, C * h * w) < 1e-5, "projected blocks average to the measurement (max error %g)",
+          max_abs_diff(back, y, C * h * w));
+    float lo = 1, hi = 0;
+    for (int i = 0; i < C * h * w * F * F; i++)
+        lo = fminf(lo, x[i]), hi = fmaxf(hi, x[i]);
+    CHECK(lo >= 0 && hi <= 1, "projected values leave [0, 1]: %g .. %g", lo, hi);
+    CHECK(lo == 0 && hi == 1, "no block needed clamping (%g .. %g): the test misses its case", lo, hi);
 }
 
 /* Every training pair's conditioning agrees with its clean crop (base +

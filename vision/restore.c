@@ -206,6 +206,42 @@ void drift_restore_pool(int c, int h, int w, int f, const float *in, float *out)
                 out[((size_t)k * h + y) * w + x] = block_mean(in + k * n, w * f, f, y, x);
 }
 
+/* Mean of clamp(u + shift, 0, 1) over the f x f block (by, bx) of plane u. */
+static float clipped_block_mean(const float *u, int W, int f, int by, int bx, float shift)
+{
+    float s = 0;
+    for (int j = 0; j < f; j++)
+        for (int i = 0; i < f; i++)
+            s += fminf(fmaxf(u[(size_t)(by * f + j) * W + bx * f + i] + shift, 0.0f), 1.0f);
+    return s / (float)(f * f);
+}
+
+/* The shift that moves block (by, bx) of u to mean m in [0, 1] and keeps
+ * it in [0, 1] once clamped: the plain difference of means when nothing
+ * leaves the range, else found by bisection (the clamped mean rises with
+ * the shift, from 0 to 1). */
+static float block_shift(const float *u, int W, int f, int by, int bx, float m)
+{
+    float lo = INFINITY, hi = -INFINITY;
+    for (int j = 0; j < f; j++)
+        for (int i = 0; i < f; i++) {
+            float v = u[(size_t)(by * f + j) * W + bx * f + i];
+            lo = fminf(lo, v), hi = fmaxf(hi, v);
+        }
+    float shift = m - block_mean(u, W, f, by, bx);
+    if (lo + shift >= 0 && hi + shift <= 1)
+        return shift;
+    float a = -hi, b = 1 - lo; /* clamped means 0 and 1 */
+    for (int it = 0; it < 40 && b - a > 1e-7f; it++) {
+        float mid = 0.5f * (a + b);
+        if (clipped_block_mean(u, W, f, by, bx, mid) < m)
+            a = mid;
+        else
+            b = mid;
+    }
+    return 0.5f * (a + b);
+}
+
 void drift_restore_project(int c, int H, int W, int f, const float *known, const float *y, float *x)
 {
     size_t n = (size_t)H * W;
@@ -220,10 +256,13 @@ void drift_restore_project(int c, int H, int W, int f, const float *known, const
     for (int k = 0; k < c; k++)
         for (int by = 0; by < h; by++)
             for (int bx = 0; bx < w; bx++) {
-                float shift = y[((size_t)k * h + by) * w + bx] - block_mean(x + k * n, W, f, by, bx);
+                float m = fminf(fmaxf(y[((size_t)k * h + by) * w + bx], 0.0f), 1.0f);
+                float shift = block_shift(x + k * n, W, f, by, bx, m);
                 for (int j = 0; j < f; j++)
-                    for (int i = 0; i < f; i++)
-                        x[k * n + (size_t)(by * f + j) * W + bx * f + i] += shift;
+                    for (int i = 0; i < f; i++) {
+                        float *v = x + k * n + (size_t)(by * f + j) * W + bx * f + i;
+                        *v = fminf(fmaxf(*v + shift, 0.0f), 1.0f);
+                    }
             }
 }
 

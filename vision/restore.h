@@ -73,9 +73,12 @@ void drift_restore_upsample(int c, int h, int w, int f, const float *in, float *
 /* Mean of every f x f block: in (c, h*f, w*f) -> out (c, h, w). */
 void drift_restore_pool(int c, int h, int w, int f, const float *in, float *out);
 
-/* Makes x (c, H, W) agree with its measurement: upscaling (f > 1, y the
- * (c, H/f, W/f) input): every block's mean moved to y's pixel; inpainting
- * (known != NULL, y (c, H, W)): known pixels set to y's. */
+/* Makes x (c, H, W) of values in [0, 1] agree with its measurement:
+ * upscaling (f > 1, y the (c, H/f, W/f) input): every block shifted so
+ * that its mean is y's pixel with its values clamped to [0, 1] (the
+ * output is clamped when written, and a plain shift would then lose the
+ * agreement); inpainting (known != NULL, y (c, H, W)): known pixels set
+ * to y's. */
 void drift_restore_project(int c, int H, int W, int f, const float *known, const float *y, float *x);
 
 /* True if the model is a conditional restoration model (its task JSON
