@@ -27,6 +27,8 @@ typedef struct denoise_args {
 
 static void help(void)
 {
+    drift_denoise_options d;
+    drift_denoise_options_default(&d);
     printf("usage: drift denoise IN OUT [options]\n"
            "       drift denoise IN -o OUT [options]\n"
            "       drift denoise IN_DIR OUT_DIR [options]   (every audio file, keeping the tree)\n\n"
@@ -39,10 +41,11 @@ static void help(void)
            "  --method M           diffusion (the learned model, the default) or spectral\n"
            "                       (a Wiener filter, no model: faster, and the better of the\n"
            "                       two on steady fan-like noise; docs/DENOISE.md)\n"
-           "  --model PATH         denoising model (default: presets/" DEFAULT_MODEL ")\n"
+           "  --model PATH         denoising model (default: presets/" DEFAULT_MODEL ", beside the\n"
+           "                       drift binary or in $DRIFT_PRESETS)\n"
            "  --steps N            sampler steps (default 1)\n"
            "  --draws N            average N sampled masks per window, their posterior mean\n"
-           "                       (N times the time; default 1)\n"
+           "                       (N times the time; default %d)\n"
            "  --strength S         how far the model may move away from the classical\n"
            "                       Wiener filter: 1 samples its correction from noise;\n"
            "                       below 1 starts from the Wiener gain noised to that\n"
@@ -54,7 +57,8 @@ static void help(void)
            "  --threads N          cores to use (default: all)\n"
            "  --quiet              no progress output\n\n"
            "example:\n  drift denoise noisy.wav clean.wav\n"
-           "  drift denoise recordings/ cleaned/ --method spectral\n");
+           "  drift denoise recordings/ cleaned/ --method spectral\n",
+           d.draws);
 }
 
 static int parse_option(int c, denoise_args *a)

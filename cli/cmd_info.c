@@ -30,7 +30,7 @@ static int show_model(const char *path)
     printf(", base %d channels, multipliers", u->base_channels);
     for (int l = 0; l < u->n_levels; l++)
         printf("%s%d", l ? "," : " ", u->mults[l]);
-    printf(", %d residual blocks per level, attention at levels", u->res_blocks);
+    printf(", %d residual block%s per level, attention at levels", u->res_blocks, u->res_blocks == 1 ? "" : "s");
     int any = 0;
     for (int l = 0; l < u->n_levels; l++)
         if ((u->attn_levels >> l) & 1)
