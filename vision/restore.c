@@ -121,7 +121,8 @@ static void push_pull(int c, int h, int w, float *v, float *a, float empty, int 
             a2[q] = fminf(s, 1.0f);
         }
     push_pull(c, h2, w2, v2, a2, empty, sweeps, a2 + n2);
-    unsigned char *free_px = sweeps > 0 ? malloc(n) : NULL;
+    /* the coarser levels are done with the work area past this level's */
+    unsigned char *free_px = sweeps > 0 ? (unsigned char *)(a2 + n2) : NULL;
     for (size_t p = 0; free_px && p < n; p++)
         free_px[p] = a[p] <= 0;
     for (int y = 0; y < h; y++)
@@ -136,7 +137,6 @@ static void push_pull(int c, int h, int w, float *v, float *a, float empty, int 
         }
     if (free_px)
         biharmonic_sweeps(c, h, w, free_px, v, sweeps);
-    free(free_px);
 }
 
 /* Gauss-Seidel sweeps of Laplace's equation over the holes: every hole
