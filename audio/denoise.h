@@ -51,7 +51,7 @@ drift_status drift_denoise_method_parse(const char *name, drift_denoise_method *
 typedef struct drift_denoise_options {
     drift_denoise_method method;
     int steps;        /* sampler levels; default 1 */
-    int draws;        /* samples averaged per window (their posterior mean); default 1 */
+    int draws;        /* samples averaged per window (their posterior mean); default 4 */
     double strength;  /* 1 = from noise; < 1 SDEdit from the noisy input */
     uint64_t seed;
     int gl_iters;     /* Griffin-Lim iterations from the noisy phase; 0 */
