@@ -35,6 +35,9 @@ static void help(void)
            "  --until N              stop after step N, keeping the recipe's schedule (train in\n"
            "                         chunks: run again with a later N, or without, to go on)\n"
            "  --set KEY=VALUE        override any recipe setting (repeatable)\n"
+           "  --init MODEL           start from MODEL's weights (the same network) instead of\n"
+           "                         random ones: fine-tuning, e.g. with other data or settings\n"
+           "                         (a run that resumes a checkpoint continues from it instead)\n"
            "  --threads N            cores to use (default: all; 1 per rank under mpirun)\n"
            "  --quiet                no progress output\n"
            "  --mpi-timeout SECONDS  under mpirun: how long a rank waits for the others before\n"
@@ -44,7 +47,8 @@ static void help(void)
            "Under mpirun the ranks split every batch of the recipe and sum their gradients;\n"
            "rank 0 writes the files (docs/MPI.md).\n\n"
            "examples:\n  drift train presets/fashion.recipe -o fashion.safetensors\n"
-           "  mpirun -np 2 --bind-to core drift train presets/fashion.recipe -o fashion.safetensors\n");
+           "  mpirun -np 2 --bind-to core drift train presets/fashion.recipe -o fashion.safetensors\n"
+           "  drift train my.recipe -o tuned.safetensors --init presets/photo-restore.safetensors\n");
 }
 
 typedef struct {
@@ -94,13 +98,14 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
                                          {"steps", required_argument, 0, 's'},
                                          {"until", required_argument, 0, 'U'},
                                          {"set", required_argument, 0, 'S'},
+                                         {"init", required_argument, 0, 'I'},
                                          {"threads", required_argument, 0, 't'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"mpi-timeout", required_argument, 0, 'T'},
                                          {"pid-file", required_argument, 0, 'P'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *output = NULL, *checkpoint = NULL, *sets[64], *pid_file = NULL;
+    const char *output = NULL, *checkpoint = NULL, *sets[64], *pid_file = NULL, *init = NULL;
     int n_sets = 0, c;
     long steps = 0, until = 0, threads = 0;
     bool quiet = false;
@@ -132,6 +137,7 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
                 return 1;
             break;
         case 'P': pid_file = optarg; break;
+        case 'I': init = optarg; break;
         case 'h': help(); return 0;
         default: return 2;
         }
@@ -161,6 +167,10 @@ static int train_command(int argc, char **argv, cli_mpi *mpi)
     recipe_free(r);
     if (s != DRIFT_OK)
         return cli_fail_status("train", argv[optind]);
+    if (init && (s = drift_model_load_weights(ts.model, init)) != DRIFT_OK) {
+        train_setup_free(&ts);
+        return cli_fail_status("train", "cannot start from those weights");
+    }
     if (steps)
         ts.opts.steps = steps;
     ts.opts.checkpoint_path = checkpoint ? checkpoint : ckpt;

@@ -318,6 +318,20 @@ drift_status drift_model_load(const char *path, drift_model **out)
     return DRIFT_OK;
 }
 
+drift_status drift_model_load_weights(drift_model *m, const char *path)
+{
+    drift_safetensors *h;
+    drift_status s = drift_safetensors_open(path, &h);
+    if (s != DRIFT_OK)
+        return s;
+    const char *json;
+    s = drift_safetensors_model_config(h, &json);
+    if (s == DRIFT_OK)
+        s = drift_safetensors_load_params(h, drift_unet_params(m->net), "");
+    drift_safetensors_close(h);
+    return s;
+}
+
 static int find_word(char *const *words, int n, const char *w)
 {
     for (int i = 0; w && i < n; i++)

@@ -52,6 +52,10 @@ void drift_model_free(drift_model *m);
 /* Loads a drift model file (any precision), or saves one atomically. */
 drift_status drift_model_load(const char *path, drift_model **out);
 drift_status drift_model_save(const drift_model *m, const char *path, drift_st_dtype dtype);
+/* Replaces m's weights by those of the model file at path (fine-tuning
+ * from a trained model): the file must hold exactly m's tensors, shape for
+ * shape; on an error m is unchanged and the message names the tensor. */
+drift_status drift_model_load_weights(drift_model *m, const char *path);
 
 /* Tag id of a word (-1 if unknown); class id of a name (-1 if unknown). */
 int drift_model_tag_id(const drift_model *m, const char *word);

@@ -57,6 +57,39 @@ static drift_model *tiny_model(void)
     return m;
 }
 
+/* Weights of a trained model file start a fresh model (fine-tuning): the
+ * same numbers, bit for bit; a model file of another network is refused
+ * and leaves the weights as they were. */
+static void test_load_weights(const drift_model *trained, const char *path)
+{
+    drift_model *m = tiny_model();
+    if (!m)
+        return;
+    const drift_params *want = drift_unet_params(trained->net), *got = drift_unet_params(m->net);
+    size_t n = drift_params_numel(want);
+    CHECK(memcmp(drift_params_data(got), drift_params_data(want), n * sizeof(float)) != 0,
+          "a fresh model's weights differ from the trained ones");
+    CHECK(drift_model_load_weights(m, path) == DRIFT_OK, "load weights: %s", drift_last_error());
+    CHECK(memcmp(drift_params_data(got), drift_params_data(want), n * sizeof(float)) == 0,
+          "the fresh model now has the trained weights");
+    drift_unet_config u;
+    test_tiny_unet(&u, 1, CH, 8);
+    drift_model_config c = drift_model_config_default(&u);
+    drift_model *other = NULL;
+    CHECK(drift_model_create(&c, 7, &other) == DRIFT_OK, "create: %s", drift_last_error());
+    if (other) {
+        const char *other_path = test_tmp("other.safetensors");
+        CHECK(drift_model_save(other, other_path, DRIFT_ST_F32) == DRIFT_OK, "save: %s", drift_last_error());
+        drift_status st = drift_model_load_weights(m, other_path);
+        CHECK(st != DRIFT_OK, "another network's weights are refused");
+        printf("loading another network's weights: %s\n", drift_last_error());
+        CHECK(memcmp(drift_params_data(got), drift_params_data(want), n * sizeof(float)) == 0,
+              "a refused file leaves the weights unchanged");
+        drift_model_free(other);
+    }
+    drift_model_free(m);
+}
+
 static void options(drift_train_options *o, int64_t steps)
 {
     drift_train_defaults(o);
@@ -126,6 +159,7 @@ static void test_learns_and_samples(void)
     if (!lm)
         return;
     CHECK(lm->cfg.n_classes == 2 && strcmp(lm->cfg.class_names[1], "square") == 0, "class names kept");
+    test_load_weights(lm, o.model_path);
     enum { B = 16 };
     float x[B * CH * LEN];
     int classes[B];
