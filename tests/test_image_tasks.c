@@ -222,12 +222,20 @@ static void test_denoise_zero_sigma(drift_model *m)
     drift_image_free(&out);
 }
 
+static size_t count_holes(const float *known, size_t n)
+{
+    size_t holes = 0;
+    for (size_t p = 0; p < n; p++)
+        holes += known[p] < 0.5f;
+    return holes;
+}
+
 /* Push-pull: kept pixels unchanged, a constant stays constant, a smooth
  * ramp is filled close to itself, and nothing known gives `empty`. */
 static void test_fill(void)
 {
     enum { H = 40, W = 52 };
-    float known[H * W], ramp[2 * H * W], planes[2 * H * W], work[2 * 3 * H * W];
+    float known[H * W], ramp[2 * H * W], planes[2 * H * W], work[DRIFT_RESTORE_FILL_WORK(2, H, W)];
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             int p = y * W + x;
@@ -281,7 +289,44 @@ static void test_fill(void)
     }
     drift_restore_fill_kind k;
     CHECK(drift_restore_fill_parse("biharmonic", &k) == DRIFT_OK && k == DRIFT_RESTORE_FILL_BIHARMONIC &&
-              drift_restore_fill_parse("smooth", &k) == DRIFT_ERR_ARG, "fill names");
+              drift_restore_fill_parse("tension", &k) == DRIFT_OK && k == DRIFT_RESTORE_FILL_TENSION &&
+              !strcmp(drift_restore_fill_name(k), "tension") && drift_restore_fill_parse("smooth", &k) == DRIFT_ERR_ARG,
+          "fill names");
+}
+
+/* The fill under tension against scipy's direct solve of the same
+ * minimisation (tests/golden/make_fill.py): a rectangle, a notch on the
+ * picture's edge and 30% random pixels, two planes. */
+static void test_fill_tension(void)
+{
+    golden_file g;
+    if (!golden_load(&g, test_path("golden/fill.bin"))) {
+        CHECK(false, "golden/fill.bin loads");
+        return;
+    }
+    const golden_tensor *values = golden_get(&g, "fill_values"), *known = golden_get(&g, "fill_known"),
+                        *want = golden_get(&g, "fill_tension");
+    CHECK(values && known && want && values->ndim == 3 && values->dims[0] == 2, "golden fill tensors present");
+    if (values && known && want && values->ndim == 3 && values->dims[0] == 2) {
+        int h = values->dims[1], w = values->dims[2];
+        size_t n = (size_t)h * w;
+        float *planes = malloc(2 * n * sizeof(float)), *work = malloc(DRIFT_RESTORE_FILL_WORK(2, h, w) * sizeof(float));
+        memcpy(planes, values->data, 2 * n * sizeof(float));
+        drift_restore_fill(2, h, w, known->data, DRIFT_RESTORE_FILL_TENSION, 0.5f, planes, work);
+        double err = max_abs_diff(planes, want->data, 2 * n), kept = 0;
+        for (size_t p = 0; p < 2 * n; p++)
+            if (known->data[p % n] > 0.5f)
+                kept = fmax(kept, fabs(planes[p] - values->data[p]));
+        printf("fill under tension vs scipy's direct solve (2 x %d x %d, %.0f%% holes): max error %.2e\n", h, w,
+               100.0 * (double)count_holes(known->data, n) / (double)n, err);
+        CHECK(kept == 0, "kept pixels unchanged (max change %g)", kept);
+        /* the solver stops at DRIFT_RESTORE_TENSION_TOL; a tension off by a
+         * third (1/12) would be 4.7e-3 away, none (biharmonic) 2.2e-2 */
+        CHECK(err < 3e-3, "the fill under tension is the exact minimiser (max error %g)", err);
+        free(planes);
+        free(work);
+    }
+    golden_free(&g);
 }
 
 /* Bilinear upsampling keeps a ramp a ramp (between the outer pixel
@@ -391,6 +436,7 @@ int main(void)
         drift_model_free(gray);
     }
     test_fill();
+    test_fill_tension();
     test_pool_project();
     test_restore_pairs();
     drift_model *cond = small_restore_model(3);

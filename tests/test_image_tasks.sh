@@ -125,6 +125,19 @@ R="$WORK/restore.safetensors"
     || fail "inpaint, restoration model"
 [ "$(size_of "$WORK/r_up4.png")" = "280x280" ] || fail "r_up4.png is $(size_of "$WORK/r_up4.png")"
 [ "$(size_of "$WORK/r_inp.png")" = "70x70" ] || fail "r_inp.png is $(size_of "$WORK/r_inp.png")"
+# fine-tuning: --init starts from R's weights; here with the fill under
+# tension, which the model file then names and inpainting uses
+"$DRIFT" train "$WORK/restore.recipe" -o "$WORK/tuned.safetensors" --init "$R" --set fill=tension --set steps=2 \
+    --quiet > /dev/null || fail "fine-tuning the restoration model with --init"
+"$DRIFT" info "$WORK/tuned.safetensors" | grep -q '"fill":"tension"' || fail "the tuned model does not name its fill"
+"$DRIFT" image inpaint "$IN" --mask "$FIX/imgtask/hole70.png" -o "$WORK/t_inp.png" --model "$WORK/tuned.safetensors" \
+    --quiet > /dev/null || fail "inpaint, fill under tension"
+if "$DRIFT" train "$WORK/restore.recipe" -o "$WORK/bad.safetensors" --init "$M" --quiet 2> "$WORK/err.txt" > /dev/null
+then
+    fail "--init with another network's weights was accepted"
+fi
+grep -q "has shape" "$WORK/err.txt" || fail "--init message lacks the shapes: $(cat "$WORK/err.txt")"
+[ ! -e "$WORK/bad.safetensors" ] || fail "a model was written after a refused --init"
 # the default model is found through $DRIFT_PRESETS from any folder
 cp "$R" "$WORK/photo-restore.safetensors"
 (cd / && DRIFT_PRESETS="$WORK" "$DRIFT" image upscale "$IN" --scale 4 -o "$WORK/r_up4_preset.png" --quiet) \

@@ -376,7 +376,7 @@ static drift_status cond_alloc(task_ctx *t, int batch)
     t->x = malloc((size_t)rows * t->mc * tp * sizeof(float));
     t->active = malloc((size_t)batch);
     t->streams = malloc((size_t)rows * sizeof(uint64_t));
-    float *work = t->hole ? malloc(2 * (size_t)(t->c + 1) * oplane * sizeof(float)) : NULL;
+    float *work = t->hole ? malloc(DRIFT_RESTORE_FILL_WORK(t->c, oh, ow) * sizeof(float)) : NULL;
     drift_status s = DRIFT_OK;
     if (!t->obs || !t->known || !t->cond || !t->x || !t->active || !t->streams || (t->hole && !work))
         s = drift_fail(DRIFT_ERR_NOMEM, "out of memory for a %d x %d picture", ow, oh);

@@ -1,179 +1,12 @@
 /* restore.c: conditioning planes of conditional restoration models, the
  * consistency projection, and training pairs degraded on the fly (see
- * restore.h). */
+ * restore.h; the hole filling is fill.c). */
 #include "restore.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- bilinear interpolation -------------------------------------------- */
-
-/* The plane u (h, w) at position (fy, fx) in its pixel units, clamped. */
-static float bilinear_at(const float *u, int h, int w, float fy, float fx)
-{
-    fy = fminf(fmaxf(fy, 0.0f), (float)(h - 1));
-    fx = fminf(fmaxf(fx, 0.0f), (float)(w - 1));
-    int y0 = (int)fy, x0 = (int)fx, y1 = y0 + 1 < h ? y0 + 1 : y0, x1 = x0 + 1 < w ? x0 + 1 : x0;
-    float ty = fy - (float)y0, tx = fx - (float)x0;
-    float top = u[(size_t)y0 * w + x0] * (1 - tx) + u[(size_t)y0 * w + x1] * tx;
-    float bottom = u[(size_t)y1 * w + x0] * (1 - tx) + u[(size_t)y1 * w + x1] * tx;
-    return top * (1 - ty) + bottom * ty;
-}
-
-/* Position in a plane shrunk by f of pixel i of the full plane (centres aligned). */
-static float coarse_pos(int i, int f)
-{
-    return ((float)i + 0.5f) / (float)f - 0.5f;
-}
-
-/* ---- push-pull hole filling ------------------------------------------- */
-
-/* Graph Laplacian of plane u (h, w) at (y, x): the sum of (neighbour -
- * centre) over the 4-neighbours inside the plane. */
-static float laplacian(const float *u, int h, int w, int y, int x)
-{
-    size_t p = (size_t)y * w + x;
-    float s = 0;
-    if (y > 0)
-        s += u[p - w] - u[p];
-    if (y + 1 < h)
-        s += u[p + w] - u[p];
-    if (x > 0)
-        s += u[p - 1] - u[p];
-    if (x + 1 < w)
-        s += u[p + 1] - u[p];
-    return s;
-}
-
-static int degree(int h, int w, int y, int x)
-{
-    return (y > 0) + (y + 1 < h) + (x > 0) + (x + 1 < w);
-}
-
-/* Gauss-Seidel sweeps of the biharmonic equation (the Laplacian squared
- * is 0) over the pixels with free[p] set: each moves to where its own
- * term of the squared Laplacian's sum is smallest, the smooth fill that
- * continues gradients as well as values into a hole. */
-static void biharmonic_sweeps(int c, int h, int w, const unsigned char *free, float *v, int sweeps)
-{
-    size_t n = (size_t)h * w;
-    for (int it = 0; it < sweeps; it++)
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                size_t p = (size_t)y * w + x;
-                if (!free[p])
-                    continue;
-                int d = degree(h, w, y, x);
-                float diag = (float)(d * d + d);
-                for (int k = 0; k < c; k++) {
-                    float *u = v + k * n, lp = laplacian(u, h, w, y, x), bi = -(float)d * lp;
-                    if (y > 0)
-                        bi += laplacian(u, h, w, y - 1, x);
-                    if (y + 1 < h)
-                        bi += laplacian(u, h, w, y + 1, x);
-                    if (x > 0)
-                        bi += laplacian(u, h, w, y, x - 1);
-                    if (x + 1 < w)
-                        bi += laplacian(u, h, w, y, x + 1);
-                    u[p] -= bi / diag;
-                }
-            }
-}
-
-/* One pyramid level: values v (c, h, w) with weights a (h, w) in [0, 1].
- * Averages (weighted) into the next level, recurses while anything is
- * uncovered, and fills each pixel's missing weight from the coarser
- * level, bilinearly interpolated. */
-static void push_pull(int c, int h, int w, float *v, float *a, float empty, int sweeps, float *work)
-{
-    size_t n = (size_t)h * w;
-    bool covered = true;
-    for (size_t p = 0; p < n && covered; p++)
-        covered = a[p] >= 1.0f;
-    if (covered)
-        return;
-    if (n == 1) { /* nothing known anywhere */
-        for (int k = 0; k < c; k++)
-            v[k] = a[0] > 0 ? v[k] : empty;
-        a[0] = 1;
-        return;
-    }
-    int h2 = (h + 1) / 2, w2 = (w + 1) / 2;
-    size_t n2 = (size_t)h2 * w2;
-    float *v2 = work, *a2 = v2 + (size_t)c * n2;
-    for (int y = 0; y < h2; y++)
-        for (int x = 0; x < w2; x++) {
-            float s = 0, acc[8] = {0};
-            for (int dy = 0; dy < 2; dy++)
-                for (int dx = 0; dx < 2; dx++) {
-                    int yy = 2 * y + dy, xx = 2 * x + dx;
-                    if (yy >= h || xx >= w)
-                        continue;
-                    size_t p = (size_t)yy * w + xx;
-                    s += a[p];
-                    for (int k = 0; k < c; k++)
-                        acc[k] += a[p] * v[k * n + p];
-                }
-            size_t q = (size_t)y * w2 + x;
-            for (int k = 0; k < c; k++)
-                v2[k * n2 + q] = s > 0 ? acc[k] / s : 0;
-            a2[q] = fminf(s, 1.0f);
-        }
-    push_pull(c, h2, w2, v2, a2, empty, sweeps, a2 + n2);
-    /* the coarser levels are done with the work area past this level's */
-    unsigned char *free_px = sweeps > 0 ? (unsigned char *)(a2 + n2) : NULL;
-    for (size_t p = 0; free_px && p < n; p++)
-        free_px[p] = a[p] <= 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            size_t p = (size_t)y * w + x;
-            if (a[p] >= 1.0f)
-                continue;
-            for (int k = 0; k < c; k++)
-                v[k * n + p] = a[p] * v[k * n + p] +
-                               (1 - a[p]) * bilinear_at(v2 + k * n2, h2, w2, coarse_pos(y, 2), coarse_pos(x, 2));
-            a[p] = 1;
-        }
-    if (free_px)
-        biharmonic_sweeps(c, h, w, free_px, v, sweeps);
-}
-
-/* Gauss-Seidel sweeps of Laplace's equation over the holes: every hole
- * pixel becomes the mean of its 4 neighbours (edges clamped). */
-static void relax(int c, int h, int w, const float *known, float *planes, int sweeps)
-{
-    size_t n = (size_t)h * w;
-    for (int it = 0; it < sweeps; it++)
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                size_t p = (size_t)y * w + x;
-                if (known[p] > 0.5f)
-                    continue;
-                size_t up = y > 0 ? p - w : p, down = y + 1 < h ? p + w : p;
-                size_t left = x > 0 ? p - 1 : p, right = x + 1 < w ? p + 1 : p;
-                for (int k = 0; k < c; k++) {
-                    float *v = planes + k * n;
-                    v[p] = 0.25f * (v[up] + v[down] + v[left] + v[right]);
-                }
-            }
-}
-
-void drift_restore_fill(int c, int h, int w, const float *known, drift_restore_fill_kind kind, float empty,
-                        float *planes, float *work)
-{
-    size_t n = (size_t)h * w;
-    float *a = work;
-    bool any = false;
-    for (size_t p = 0; p < n; p++) {
-        a[p] = known[p] > 0.5f ? 1.0f : 0.0f;
-        any |= a[p] > 0;
-    }
-    bool bi = kind == DRIFT_RESTORE_FILL_BIHARMONIC;
-    push_pull(c, h, w, planes, a, empty, bi ? DRIFT_RESTORE_BIHARMONIC_SWEEPS : 0, a + n);
-    if (any && !bi)
-        relax(c, h, w, known, planes, DRIFT_RESTORE_FILL_SWEEPS);
-}
 
 /* ---- the measurement --------------------------------------------------- */
 
@@ -184,7 +17,8 @@ void drift_restore_upsample(int c, int h, int w, int f, const float *in, float *
         for (int y = 0; y < h * f; y++)
             for (int x = 0; x < W; x++)
                 out[((size_t)k * h * f + y) * W + x] =
-                    bilinear_at(in + (size_t)k * h * w, h, w, coarse_pos(y, f), coarse_pos(x, f));
+                    drift_fill_bilinear(in + (size_t)k * h * w, h, w, drift_fill_coarse_pos(y, f),
+                                        drift_fill_coarse_pos(x, f));
 }
 
 /* Mean of the f x f block (by, bx) of plane u, W pixels wide. */
@@ -266,26 +100,16 @@ void drift_restore_project(int c, int H, int W, int f, const float *known, const
             }
 }
 
-const char *drift_restore_fill_name(drift_restore_fill_kind kind)
-{
-    return kind == DRIFT_RESTORE_FILL_BIHARMONIC ? "biharmonic" : "harmonic";
-}
-
-drift_status drift_restore_fill_parse(const char *name, drift_restore_fill_kind *out)
-{
-    if (!strcmp(name, "harmonic"))
-        *out = DRIFT_RESTORE_FILL_HARMONIC;
-    else if (!strcmp(name, "biharmonic"))
-        *out = DRIFT_RESTORE_FILL_BIHARMONIC;
-    else
-        return drift_fail(DRIFT_ERR_ARG, "fill '%s' is not harmonic or biharmonic", name);
-    return DRIFT_OK;
-}
-
 drift_restore_fill_kind drift_restore_model_fill(const drift_model *m)
 {
     const char *j = m->cfg.task_json;
-    return j && strstr(j, "\"fill\":\"biharmonic\"") ? DRIFT_RESTORE_FILL_BIHARMONIC : DRIFT_RESTORE_FILL_HARMONIC;
+    for (int k = DRIFT_RESTORE_FILL_BIHARMONIC; j && k <= DRIFT_RESTORE_FILL_TENSION; k++) {
+        char key[48];
+        snprintf(key, sizeof key, "\"fill\":\"%s\"", drift_restore_fill_name((drift_restore_fill_kind)k));
+        if (strstr(j, key))
+            return (drift_restore_fill_kind)k;
+    }
+    return DRIFT_RESTORE_FILL_HARMONIC;
 }
 
 bool drift_restore_model(const drift_model *m)
@@ -308,7 +132,7 @@ drift_status drift_restore_source_init(drift_restore_source *src, const drift_pi
     /* context values (c, ctx, ctx), known map (ctx, ctx), fill work, observation (c, size, size) */
     size_t n = (size_t)ctx * ctx;
     *src = (drift_restore_source){set, size, flips, fill, NULL};
-    src->work = malloc(((size_t)c * n + n + 2 * (size_t)(c + 1) * n + (size_t)c * size * size) * sizeof(float));
+    src->work = malloc(((size_t)c * n + n + DRIFT_RESTORE_FILL_WORK(c, ctx, ctx) + (size_t)c * size * size) * sizeof(float));
     return src->work ? DRIFT_OK : drift_fail(DRIFT_ERR_NOMEM, "out of memory for restoration pairs");
 }
 
@@ -336,7 +160,7 @@ static void make_pair(drift_restore_source *src, drift_rng *rng, float *x0, floa
     const drift_picture_set *set = src->set;
     int n = src->size, ctx = 2 * n, c = set->channels, off = n / 2;
     size_t cn = (size_t)ctx * ctx, nn = (size_t)n * n;
-    float *v = src->work, *known = v + (size_t)c * cn, *work = known + cn, *obs = work + 2 * (size_t)(c + 1) * cn;
+    float *v = src->work, *known = v + (size_t)c * cn, *work = known + cn, *obs = work + DRIFT_RESTORE_FILL_WORK(c, ctx, ctx);
     int k = (int)drift_rng_below(rng, (uint32_t)set->count), w = set->width[k], h = set->height[k];
     int cx = (int)drift_rng_below(rng, (uint32_t)(w - ctx + 1)), cy = (int)drift_rng_below(rng, (uint32_t)(h - ctx + 1));
     bool flip = src->flips && (drift_rng_u32(rng) & 1);

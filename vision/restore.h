@@ -8,8 +8,9 @@
  *   c planes   a first estimate at output resolution (the base), as
  *              (v - 0.5) / 0.5: upscaling by f: the input interpolated
  *              bilinearly; inpainting: the kept pixels, and the holes
- *              filled smoothly from them (drift_restore_fill: harmonic
- *              or biharmonic, as the model was trained);
+ *              filled smoothly from them (drift_restore_fill, fill.h:
+ *              harmonic, biharmonic or under tension, as the model was
+ *              trained);
  *   1 plane    what is known of each pixel: 1 kept and 0 hole for
  *              inpainting, 1/f everywhere for upscaling by f.
  * What it generates is the residual, picture - base, in the model's data
@@ -26,6 +27,7 @@
 #define DRIFT_VISION_RESTORE_H
 
 #include "drift.h"
+#include "fill.h"
 #include "imgdata.h"
 
 /* Conditioning planes for a model of c colour channels: c + 1. */
@@ -36,35 +38,6 @@
 /* The residual's scale in [0, 1] picture units (its RMS on photographs is
  * of this order), the model's data_std. */
 #define DRIFT_RESTORE_RESIDUAL_STD 0.1f
-
-/* How holes are filled for the base:
- *   HARMONIC     a push-pull pyramid (known pixels averaged down by 2 x 2
- *                until every pixel of a level is covered, then the gaps
- *                filled from the coarser level, bilinearly, on the way
- *                back), then DRIFT_RESTORE_FILL_SWEEPS Gauss-Seidel sweeps
- *                towards the harmonic fill (each hole pixel the mean of its
- *                neighbours): on 50% random pixels of photographs about
- *                1.2 dB closer than push-pull alone;
- *   BIHARMONIC   the same pyramid with DRIFT_RESTORE_BIHARMONIC_SWEEPS
- *                Gauss-Seidel sweeps of the biharmonic equation at every
- *                level on the way back (coarse levels give the fine ones
- *                their start), which continues gradients into a hole as
- *                well as values.
- * A model's task JSON names the kind it was trained with ("fill"; absent:
- * harmonic). */
-typedef enum drift_restore_fill_kind {
-    DRIFT_RESTORE_FILL_HARMONIC,
-    DRIFT_RESTORE_FILL_BIHARMONIC,
-} drift_restore_fill_kind;
-#define DRIFT_RESTORE_FILL_SWEEPS 20
-#define DRIFT_RESTORE_BIHARMONIC_SWEEPS 30
-
-/* Fills the holes of planes (c, h, w) in place from the known pixels
- * (known: (h, w), > 0.5 = known). Known pixels keep their values; with no
- * known pixel at all, everything becomes `empty`. work: 2 * (c + 1) * h * w
- * floats. */
-void drift_restore_fill(int c, int h, int w, const float *known, drift_restore_fill_kind kind, float empty,
-                        float *planes, float *work);
 
 /* out (c, h*f, w*f): in (c, h, w) interpolated bilinearly, pixel centres
  * aligned (edges clamped). */
@@ -85,11 +58,9 @@ void drift_restore_project(int c, int H, int W, int f, const float *known, const
  * says "restore" and it has c + 1 conditioning planes). */
 bool drift_restore_model(const drift_model *m);
 
-/* The fill a restoration model was trained with (its task JSON's "fill"). */
+/* The fill a restoration model was trained with (its task JSON's "fill";
+ * absent: harmonic). */
 drift_restore_fill_kind drift_restore_model_fill(const drift_model *m);
-/* "harmonic", "biharmonic". */
-const char *drift_restore_fill_name(drift_restore_fill_kind kind);
-drift_status drift_restore_fill_parse(const char *name, drift_restore_fill_kind *out);
 
 /* ---- training: pairs degraded on the fly ------------------------------- */
 
