@@ -314,7 +314,7 @@ static drift_status setup_restore(recipe *r, train_setup *ts, drift_unet_config 
         return s;
     int size = po.size, channels = po.channels;
     drift_restore_fill_kind fill;
-    s = drift_restore_fill_parse(recipe_str(r, "fill", "biharmonic"), &fill);
+    s = drift_restore_fill_parse(recipe_str(r, "fill", "tension"), &fill);
     if (s != DRIFT_OK)
         return s;
     if (size % 4)
