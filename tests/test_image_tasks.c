@@ -376,7 +376,7 @@ static void test_restore_pairs(void)
     unsigned char *pics[1] = {pixels};
     drift_picture_set set = {1, 3, &width, &height, pics};
     drift_restore_source src;
-    CHECK(drift_restore_source_init(&src, &set, S, true, DRIFT_RESTORE_FILL_BIHARMONIC) == DRIFT_OK, "pairs: %s", drift_last_error());
+    CHECK(drift_restore_source_init(&src, &set, S, true, DRIFT_RESTORE_FILL_TENSION) == DRIFT_OK, "pairs: %s", drift_last_error());
     size_t dim = 3 * S * S, edim = 4 * S * S;
     float *x0 = malloc(B * dim * sizeof(float)), *extra = malloc(B * edim * sizeof(float));
     drift_batch b = {B, dim, x0, NULL, NULL, extra, edim};

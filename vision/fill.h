@@ -54,8 +54,8 @@ typedef enum drift_restore_fill_kind {
     ((2 * (size_t)(c) + 8) * (size_t)(h) * (size_t)(w) + 4 * ((size_t)(h) + (size_t)(w)) + 256)
 
 /* Fills the holes of planes (c, h, w) in place from the known pixels
- * (known: (h, w), > 0.5 = known). Known pixels keep their values; with no
- * known pixel at all, everything becomes `empty`. work:
+ * (known: (h, w), > 0.5 = known; h * w < 2^32). Known pixels keep their
+ * values; with no known pixel at all, everything becomes `empty`. work:
  * DRIFT_RESTORE_FILL_WORK(c, h, w) floats. */
 void drift_restore_fill(int c, int h, int w, const float *known, drift_restore_fill_kind kind, float empty,
                         float *planes, float *work);
