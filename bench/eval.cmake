@@ -3,3 +3,5 @@
 # and the image tasks' timings.
 drift_bench(eval_images drift_vision)
 drift_bench(bench_image drift_vision)
+drift_bench(bench_fill drift_vision)
+target_compile_definitions(bench_fill PRIVATE BENCH_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
