@@ -294,6 +294,40 @@ static void test_fill(void)
           "fill names");
 }
 
+/* Every fill on small and thin planes, down to 1 x 1: kept pixels stay,
+ * the values stay finite, and one known value fills its plane (a constant
+ * has no curvature and no slope, so it is the minimiser). */
+static void test_fill_small_planes(void)
+{
+    enum { MAX = 9 };
+    static const int sides[] = {1, 2, 3, 5, 9};
+    float known[MAX * MAX], planes[2 * MAX * MAX], work[DRIFT_RESTORE_FILL_WORK(2, MAX, MAX)];
+    int bad = 0, cases = 0;
+    for (int kind = 0; kind < 3; kind++)
+        for (int a = 0; a < 5; a++)
+            for (int b = 0; b < 5; b++)
+                for (int pattern = 0; pattern < 2; pattern++) {
+                    int h = sides[a], w = sides[b], n = h * w;
+                    for (int p = 0; p < n; p++) {
+                        /* one known pixel, or every third one */
+                        known[p] = pattern ? (p % 3 == 1 || n == 1) : p == n / 2;
+                        planes[p] = known[p] > 0.5f ? 0.25f + 0.01f * (float)p : 7.0f;
+                        planes[n + p] = known[p] > 0.5f ? 0.6f : -3.0f;
+                    }
+                    drift_restore_fill(2, h, w, known, (drift_restore_fill_kind)kind, 0.5f, planes, work);
+                    for (int p = 0; p < n; p++) {
+                        bool ok = isfinite(planes[p]) && fabsf(planes[n + p] - 0.6f) < 1e-4f;
+                        if (known[p] > 0.5f)
+                            ok = ok && planes[p] == 0.25f + 0.01f * (float)p;
+                        if (!pattern)
+                            ok = ok && fabsf(planes[p] - planes[n / 2]) < 1e-4f;
+                        bad += !ok;
+                    }
+                    cases++;
+                }
+    CHECK(bad == 0, "small planes: %d pixels wrong over %d cases (kept, finite, constant fills)", bad, cases);
+}
+
 /* The fill under tension against scipy's direct solve of the same
  * minimisation (tests/golden/make_fill.py): a rectangle, a notch on the
  * picture's edge and 30% random pixels, two planes. */
@@ -437,6 +471,7 @@ int main(void)
     }
     test_fill();
     test_fill_tension();
+    test_fill_small_planes();
     test_pool_project();
     test_restore_pairs();
     drift_model *cond = small_restore_model(3);
