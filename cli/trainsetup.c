@@ -62,6 +62,7 @@ static void read_training(recipe *r, drift_train_options *o)
     o->min_snr_gamma = recipe_num(r, "min_snr_gamma", 0, 1e6, 5);
     o->cond_drop = recipe_num(r, "cond_drop", 0, 1, 0.1);
     o->tag_drop = recipe_num(r, "tag_drop", 0, 1, 0);
+    o->tag_drop_first = recipe_num(r, "tag_drop_first", 0, 1, 0);
     o->seed = (uint64_t)recipe_int(r, "seed", 0, 2147483647L, 0);
     o->checkpoint_every = recipe_int(r, "checkpoint_every", 0, 1000000000L, 500);
     o->model_dtype = recipe_int(r, "half_precision", 0, 1, 0) ? DRIFT_ST_F16 : DRIFT_ST_F32;

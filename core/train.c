@@ -282,13 +282,17 @@ static void prepare_step(trainer *tr, int64_t k, const drift_batch *b, step_buff
         sb->weights[i] = snr_weight(m->cfg.prediction, alpha * alpha / fmax(sigma * sigma, 1e-20), o->min_snr_gamma);
         bool drop = drift_rng_uniform(&rng) < o->cond_drop;
         sb->class_ids[i] = drop ? -1 : b->class_ids[i];
+        int *tags = sb->tag_ids + i * u->max_tags, others = 0;
         for (int j = 0; j < u->max_tags; j++) {
             int id = drop ? -1 : b->tag_ids[i * u->max_tags + j];
             /* draws only when tag dropping is on, so runs without it keep their numbers */
             if (j > 0 && id >= 0 && o->tag_drop > 0 && drift_rng_uniform(&rng) < o->tag_drop)
                 id = -1;
-            sb->tag_ids[i * u->max_tags + j] = id;
+            tags[j] = id;
+            others += j > 0 && id >= 0;
         }
+        if (tags[0] >= 0 && others > 0 && o->tag_drop_first > 0 && drift_rng_uniform(&rng) < o->tag_drop_first)
+            tags[0] = -1;
     }
 }
 
@@ -354,7 +358,8 @@ static drift_status check_options(const drift_model *m, const drift_train_option
         return drift_fail(DRIFT_ERR_ARG, "training needs steps >= 1 and batch >= 1 (got %lld, %d)",
                           (long long)o->steps, o->batch);
     if (!(o->lr > 0) || o->min_lr < 0 || o->warmup < 0 || o->clip < 0 || o->ema_decay < 0 || o->ema_decay >= 1 ||
-        o->cond_drop < 0 || o->cond_drop > 1 || o->tag_drop < 0 || o->tag_drop > 1 || o->min_snr_gamma < 0 ||
+        o->cond_drop < 0 || o->cond_drop > 1 || o->tag_drop < 0 || o->tag_drop > 1 || o->tag_drop_first < 0 ||
+        o->tag_drop_first > 1 || o->min_snr_gamma < 0 ||
         o->checkpoint_every < 0)
         return drift_fail(DRIFT_ERR_ARG, "bad training options (learning rate, warmup, clip, EMA, condition or tag "
                                          "dropping, or SNR gamma)");

@@ -52,6 +52,9 @@ typedef struct drift_train_options {
     double cond_drop;         /* probability of dropping conditioning */
     double tag_drop;          /* probability of dropping each tag after a row's first, so that
                                  prompts of fewer tags are trained too (0 = off) */
+    double tag_drop_first;    /* probability of then dropping the first tag too, when another
+                                 remains, so that prompts without it (a family name alone)
+                                 are trained as well (0 = off) */
     uint64_t seed;
     int64_t checkpoint_every; /* steps; 0 = only at the end */
     const char *checkpoint_path; /* resumable state; resumed from when it exists */

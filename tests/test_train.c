@@ -286,8 +286,9 @@ static drift_status fill_tags(void *user, int64_t step, drift_rng *rng, drift_ba
 }
 
 /* Largest change of tags [first, first + 2)'s rows of both tag tables
- * after 12 steps with the given tag_drop. */
-static double tag_rows_change(double tag_drop, int first)
+ * after 12 steps with the given tag_drop and tag_drop_first (every row has
+ * two tags: a class word 0-1, then a loudness word 2-3). */
+static double tag_rows_change(double tag_drop, double tag_drop_first, int first)
 {
     drift_unet_config u;
     test_tiny_unet(&u, 1, CH, 16);
@@ -309,6 +310,7 @@ static double tag_rows_change(double tag_drop, int first)
     options(&o, 12);
     o.cond_drop = 0;
     o.tag_drop = tag_drop;
+    o.tag_drop_first = tag_drop_first;
     CHECK(drift_train(m, &src, &o) == DRIFT_OK, "train: %s", drift_last_error());
     double most = 0;
     const char *tables[2] = {"tag_emb.weight", "tag_temb.weight"};
@@ -328,11 +330,18 @@ static double tag_rows_change(double tag_drop, int first)
 
 static void test_tag_drop(void)
 {
-    double second_all = tag_rows_change(1.0, 2), first_all = tag_rows_change(1.0, 0);
-    double second_none = tag_rows_change(0.0, 2);
+    double second_all = tag_rows_change(1.0, 0, 2), first_all = tag_rows_change(1.0, 0, 0);
+    double second_none = tag_rows_change(0.0, 0, 2);
     CHECK(second_all == 0, "tag_drop 1: second tags never reach the network (change %g)", second_all);
     CHECK(first_all > 1e-4, "tag_drop 1: first tags still train (change %g)", first_all);
     CHECK(second_none > 1e-4, "tag_drop 0: second tags train (change %g)", second_none);
+    /* tag_drop_first drops the first tag only where another remains */
+    double first_dropped = tag_rows_change(0.0, 1.0, 0), second_kept = tag_rows_change(0.0, 1.0, 2);
+    double first_alone = tag_rows_change(1.0, 1.0, 0);
+    CHECK(first_dropped == 0, "tag_drop_first 1: first tags never reach the network (change %g)", first_dropped);
+    CHECK(second_kept > 1e-4, "tag_drop_first 1: second tags train (change %g)", second_kept);
+    CHECK(first_alone > 1e-4, "tag_drop 1, tag_drop_first 1: a first tag left alone is kept (change %g)",
+          first_alone);
 }
 
 int main(void)
