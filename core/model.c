@@ -324,7 +324,7 @@ drift_status drift_model_load_weights(drift_model *m, const char *path)
     drift_status s = drift_safetensors_open(path, &h);
     if (s != DRIFT_OK)
         return s;
-    const char *json;
+    const char *json; /* only to check that the file is a drift model */
     s = drift_safetensors_model_config(h, &json);
     if (s == DRIFT_OK)
         s = drift_safetensors_load_params(h, drift_unet_params(m->net), "");

@@ -291,7 +291,7 @@ static void prepare_step(trainer *tr, int64_t k, const drift_batch *b, step_buff
             tags[j] = id;
             others += j > 0 && id >= 0;
         }
-        if (tags[0] >= 0 && others > 0 && o->tag_drop_first > 0 && drift_rng_uniform(&rng) < o->tag_drop_first)
+        if (others > 0 && tags[0] >= 0 && o->tag_drop_first > 0 && drift_rng_uniform(&rng) < o->tag_drop_first)
             tags[0] = -1;
     }
 }
