@@ -2,6 +2,7 @@
  * 10 s of 22.05 kHz mono (n_fft 1024, hop 256, Hann) against torchaudio
  * (bench_audio.py, run in the same invocation). Medians of >= 5 runs.
  *   bench_audio [RUNS] [THREADS]     (defaults 7, 2) */
+#include "bench_clock.h"
 #include "drift_audio.h"
 
 #include <math.h>
@@ -15,19 +16,6 @@
 #endif
 
 enum { RATE = 22050, N = 10 * RATE, N_FFT = 1024, HOP = 256 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct bench_ctx {
     drift_stft *p;
@@ -53,11 +41,11 @@ static double median_ms(void (*fn)(bench_ctx *), bench_ctx *c, int runs)
     double t[64];
     fn(c);
     for (int i = 0; i < runs; i++) {
-        double t0 = now_ms();
+        double t0 = 1e3 * bench_now();
         fn(c);
-        t[i] = now_ms() - t0;
+        t[i] = 1e3 * bench_now() - t0;
     }
-    qsort(t, (size_t)runs, sizeof t[0], cmp_double);
+    bench_sort(t, (size_t)runs);
     return t[runs / 2];
 }
 

@@ -5,6 +5,7 @@
  * the whole in-memory path (resampling, windows, sampler, phase, cross-
  * fades) with the diffusion method (when a model is given) and with the
  * spectral method; prints the median of N runs of each. */
+#include "bench_clock.h"
 #include "audio/denoise.h"
 #include "audio/noise.h"
 #include "audio/pairs.h"
@@ -14,19 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void test_signal(float *x, size_t n, int rate)
 {
@@ -61,12 +49,12 @@ static double time_method(drift_model *m, drift_denoise_method method, const flo
     double t[32];
     drift_audio_denoise_buffer(d, x, n, 1, rate, y); /* warm up: plans, arenas */
     for (int i = 0; i < runs; i++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (drift_audio_denoise_buffer(d, x, n, 1, rate, y) != DRIFT_OK)
             fprintf(stderr, "bench_denoise: %s\n", drift_last_error());
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
     }
-    qsort(t, (size_t)runs, sizeof(double), cmp_double);
+    bench_sort(t, (size_t)runs);
     free(y);
     drift_audio_denoiser_free(d);
     return t[runs / 2];

@@ -7,6 +7,7 @@
  *
  * Usage: bench_fill PHOTO [--runs N (3)] [--sides 256,512]
  *   e.g. bench_fill /usr/lib/python3/dist-packages/skimage/data/astronaut.png */
+#include "bench_clock.h"
 #include "fill.h"
 #include "image.h"
 
@@ -25,19 +26,6 @@ static bool missing(int kind, int side, int y, int x)
     if (kind == 0)
         return y >= side / 4 && y < 3 * side / 4 && x >= side / 4 && x < 3 * side / 4;
     return (x * 7 + y * 13 + (x * y) % 11) % 2 == 1;
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Median milliseconds of drift_restore_fill on the centre crop (side) of
@@ -59,11 +47,11 @@ static double time_fill(const drift_image *photo, int side, int kind, drift_rest
             }
         for (int r = 0; r < runs; r++) {
             memcpy(planes, crop, 3 * n * sizeof(float));
-            double t0 = now();
+            double t0 = bench_now();
             drift_restore_fill(3, side, side, known, fill, 0.5f, planes, work);
-            times[r] = (now() - t0) * 1e3;
+            times[r] = (bench_now() - t0) * 1e3;
         }
-        qsort(times, (size_t)runs, sizeof *times, cmp_double);
+        bench_sort(times, (size_t)runs);
         median = times[runs / 2];
     }
     free(crop);

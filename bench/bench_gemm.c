@@ -1,25 +1,13 @@
 /* bench_gemm.c: drift's matrix multiply speed (GFLOP/s) at 256, 1024 and
  * 2048 on 1 and 2 threads; medians of several runs. bench/run_gemm.sh runs
  * it next to PyTorch's matmul on the same machine and prints ratios. */
+#include "bench_clock.h"
 #include "drift.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -43,13 +31,13 @@ int main(int argc, char **argv)
             double *gf = malloc(sizeof(double) * runs);
             drift_sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n); /* warm up */
             for (int run = 0; run < runs; run++) {
-                double t0 = now();
+                double t0 = bench_now();
                 for (int i = 0; i < reps; i++)
                     drift_sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n);
-                double dt = (now() - t0) / reps;
+                double dt = (bench_now() - t0) / reps;
                 gf[run] = 2.0 * n * n * (double)n / dt * 1e-9;
             }
-            qsort(gf, runs, sizeof *gf, cmp_double);
+            bench_sort(gf, (size_t)runs);
             printf("%d %d %.1f\n", n, threads, gf[runs / 2]);
             free(gf); free(a); free(b); free(c);
         }

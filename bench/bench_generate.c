@@ -5,6 +5,7 @@
  * separately.
  * Usage: bench_generate [MODEL] [RUNS]   (MODEL: a sound model file; without
  * one, an untrained model with the drums recipe's network: same speed). */
+#include "bench_clock.h"
 #include "audio/drift_audio.h"
 #include "audio/sound.h"
 
@@ -12,19 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The drums recipe's network over 80 mel bands with a 50-tag vocabulary. */
 static drift_status untrained_model(drift_model **out)
@@ -54,7 +42,7 @@ static drift_status untrained_model(drift_model **out)
 
 static double median_of(double *t, int n)
 {
-    qsort(t, (size_t)n, sizeof *t, compare);
+    bench_sort(t, (size_t)n);
     return t[n / 2];
 }
 
@@ -84,12 +72,12 @@ int main(int argc, char **argv)
         float *audio;
         size_t frames;
         rq.seed = (uint64_t)r;
-        double t0 = now();
+        double t0 = bench_now();
         s = drift_sound_engine_generate(e, &rq, &audio, &frames);
-        double t1 = now();
+        double t1 = bench_now();
         if (s == DRIFT_OK)
             s = drift_sound_engine_decode(e, mel, p->frames, 1, y);
-        double t2 = now();
+        double t2 = bench_now();
         if (r > 0) {
             total[r - 1] = t1 - t0;
             phase[r - 1] = t2 - t1;

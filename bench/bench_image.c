@@ -9,6 +9,7 @@
  * Usage: bench_image MODEL [PHOTO [CROP (default 128)]] [--restore R] [--runs N] [--threads N]
  * Pictures are Fashion-MNIST test pictures padded to the model's size (the
  * same contents whatever the model; a colour model gets them as gray RGB). */
+#include "bench_clock.h"
 #include "vision/imgtask.h"
 #include "vision/imgdata.h"
 #include "vision/image.h"
@@ -20,22 +21,9 @@
 
 #define MAX_RUNS 15
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, compare);
+    bench_sort(v, (size_t)n);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -55,9 +43,9 @@ static double time_task(bench *b, drift_imgtask_kind kind, drift_inverse_method 
         drift_imgtask_defaults(&o, kind);
         o.method = method, o.scale = scale ? scale : o.scale, o.sigma = 0.1, o.mask = mask, o.seed = (uint64_t)r;
         drift_image out = {0};
-        double t0 = now();
+        double t0 = bench_now();
         drift_status s = drift_imgtask_run(b->m, &o, in, &out);
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
         drift_image_free(&out);
         if (s) {
             fprintf(stderr, "bench_image: %s\n", drift_last_error());
@@ -75,9 +63,9 @@ static double time_generate(bench *b)
         drift_generate_options o;
         drift_generate_defaults(&o);
         o.count = 8, o.seed = (uint64_t)r;
-        double t0 = now();
+        double t0 = bench_now();
         drift_status s = drift_image_generate(b->m, &o, img);
-        t[r] = (now() - t0) / 8;
+        t[r] = (bench_now() - t0) / 8;
         for (int i = 0; !s && i < 8; i++)
             drift_image_free(&img[i]);
         if (s) {

@@ -2,6 +2,7 @@
  * sizes (batch 32), median of runs, in milliseconds. bench/run_ops.sh runs
  * the PyTorch peer (bench/bench_ops.py) on the same shapes and prints the
  * table with ratios. usage: bench_ops [RUNS] */
+#include "bench_clock.h"
 #include "drift.h"
 
 #include <stdio.h>
@@ -48,19 +49,6 @@ static const op_case cases[] = {
     {"mse 32x1x32x32", 2, {4, 4}, {{32, 1, 32, 32}, {32, 1, 32, 32}}, mse},
 };
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double time_case(const op_case *c, int runs)
 {
     drift_graph *g = drift_graph_create();
@@ -85,7 +73,7 @@ static double time_case(const op_case *c, int runs)
             in[i]->grad = grad[i];
             in[i]->flags |= DRIFT_T_NEEDS_GRAD | DRIFT_T_PARAM;
         }
-        double t0 = now();
+        double t0 = bench_now();
         drift_tensor *y = c->run(g, in);
         float *gy = y ? drift_grad(g, y) : NULL;
         if (gy)
@@ -93,13 +81,13 @@ static double time_case(const op_case *c, int runs)
                 gy[i] = 1.0f;
         drift_graph_backward_from(g, y);
         if (run >= 2)
-            t[run - 2] = (now() - t0) * 1e3;
+            t[run - 2] = (bench_now() - t0) * 1e3;
         if (drift_graph_status(g) != DRIFT_OK) {
             fprintf(stderr, "%s: %s\n", c->name, drift_graph_error(g));
             exit(1);
         }
     }
-    qsort(t, runs, sizeof *t, cmp_double);
+    bench_sort(t, (size_t)runs);
     double med = t[runs / 2];
     free(t);
     for (int i = 0; i < c->n_in; i++) {

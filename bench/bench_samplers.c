@@ -9,6 +9,7 @@
  * mixture, of the same number, scored the same way.
  *
  * Usage: bench_samplers [samples]   (default 16384) */
+#include "bench_clock.h"
 #include "mixture.h"
 #include "sampler.h"
 
@@ -16,19 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void score(const mixture *m, float *x, int n, double *w1, double *mom)
 {
@@ -57,16 +45,16 @@ static void row(const drift_schedule *s, const mixture *m, drift_sampler_kind ki
     for (int r = 0; r < 3; r++) {
         mixture_denoiser md = {.cond = m, .s = s, .prediction = DRIFT_PRED_EPS};
         drift_denoiser d = mixture_denoiser_make(&md);
-        double t0 = now();
+        double t0 = bench_now();
         drift_status st = drift_sample(s, &d, &o, n, 1, x);
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
         calls = md.calls;
         if (st != DRIFT_OK) {
             printf("%-12s %6d  failed: %s\n", drift_sampler_name(kind), steps, drift_last_error());
             return;
         }
     }
-    qsort(t, 3, sizeof t[0], cmp_double);
+    bench_sort(t, 3);
     double w1, mom;
     score(m, x, n, &w1, &mom);
     char st[32];

@@ -3,6 +3,7 @@
  * process so peak memory is the measurement's own.
  * usage: bench_unet DIMS fwd|train BATCH RUNS
  * prints: median_ms peak_rss_mb gflops_per_s */
+#include "bench_clock.h"
 #include "drift.h"
 
 #include <stdio.h>
@@ -10,19 +11,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -55,7 +43,7 @@ int main(int argc, char **argv)
     drift_graph_set_grad(g, train);
     double *ms = malloc(sizeof(double) * (runs + 2));
     for (int r = 0; r < runs + 2; r++) { /* two warm-up runs */
-        double t0 = now();
+        double t0 = bench_now();
         drift_graph_reset(g);
         drift_tensor *xt = drift_graph_wrap(g, x, dims + 2, shape);
         drift_tensor *y = drift_unet_forward(g, u, xt, t, NULL, NULL);
@@ -70,9 +58,9 @@ int main(int argc, char **argv)
             return 1;
         }
         if (r >= 2)
-            ms[r - 2] = (now() - t0) * 1e3;
+            ms[r - 2] = (bench_now() - t0) * 1e3;
     }
-    qsort(ms, runs, sizeof *ms, cmp_double);
+    bench_sort(ms, (size_t)runs);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     int spatial[2] = {shape[2], shape[3]};

@@ -15,6 +15,7 @@
  *       distance between as many training pictures and the test set (the
  *       floor).
  * Results go to stdout as "key value" lines after a readable report. */
+#include "bench_clock.h"
 #include "frechet.h"
 #include "vision/classify.h"
 #include "vision/imgtask.h"
@@ -24,16 +25,9 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
 static int on_epoch(void *user, int epoch, int epochs, double loss)
 {
-    fprintf(stderr, "classifier epoch %d/%d: loss %.4f (%.0f s)\n", epoch, epochs, loss, now() - *(double *)user);
+    fprintf(stderr, "classifier epoch %d/%d: loss %.4f (%.0f s)\n", epoch, epochs, loss, bench_now() - *(double *)user);
     return 0;
 }
 
@@ -41,7 +35,7 @@ static int train_classifier(const char *out, int limit, int epochs)
 {
     drift_image_set train = {0}, test = {0};
     drift_classifier *c = NULL;
-    double t0 = now(), acc = 0;
+    double t0 = bench_now(), acc = 0;
     drift_classifier_train_options o;
     drift_classifier_train_defaults(&o);
     o.epochs = epochs, o.batch = 32, o.lr = 3e-3, o.flip_last = true, o.progress = on_epoch, o.progress_user = &t0;
@@ -56,7 +50,7 @@ static int train_classifier(const char *out, int limit, int epochs)
         s = drift_classifier_save(c, out);
     if (!s) {
         printf("classifier: %d training pictures x %d epochs in %.0f s; test accuracy %.2f%% (%d pictures)\n",
-               train.count, epochs, now() - t0, 100 * acc, test.count);
+               train.count, epochs, bench_now() - t0, 100 * acc, test.count);
         printf("classifier_train_count %d\nclassifier_epochs %d\nclassifier_test_accuracy %.4f\n", train.count,
                epochs, acc);
     }
@@ -99,7 +93,7 @@ static drift_status judge_samples(gen_eval *g, double *acc)
     int *pred = malloc((size_t)g->per * sizeof *pred), right_all = 0;
     drift_status s = pred ? DRIFT_OK : drift_fail(DRIFT_ERR_NOMEM, "out of memory");
     for (int k = 0; !s && k < g->k; k++) {
-        double t0 = now();
+        double t0 = bench_now();
         s = sample_class(g->m, g->c, k, g->per, g->guidance, g->steps, pred, g->e_gen + (size_t)k * g->per * g->e);
         int right = 0;
         for (int i = 0; !s && i < g->per; i++)
@@ -107,7 +101,7 @@ static drift_status judge_samples(gen_eval *g, double *acc)
         const char *name = drift_classifier_class_name(g->c, k);
         if (!s)
             printf("  %-12s %5.1f%% (%d/%d, %.0f s)\n", name ? name : "?", 100.0 * right / g->per, right, g->per,
-                   now() - t0);
+                   bench_now() - t0);
         fflush(stdout);
         right_all += right;
     }
